@@ -1,0 +1,133 @@
+//! The command line (SPEC §1).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "omslint",
+    version,
+    about = "Pre-upgrade precheck for OceanBase Migration Service (OMS) deployments",
+    long_about = "Reads an OMS deployment (its config.yaml files, the mysqldump backups of its MetaDB, its Incr-Sync component configs) and reports every condition the OMS upgrade guides say will block or break the upgrade, each with a fix where one is safe.\n\nExit codes: 0 no finding at or above --fail-on; 1 findings; 2 usage error or unparsable input; 3 a source could not be read or a check could not run."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a deployment against the upgrade guides.
+    Lint(LintArgs),
+    /// List every rule: code, name, severity, fixable, applies-to.
+    Rules(RulesArgs),
+    /// Print a rule's full documentation.
+    Explain {
+        /// A rule code (OMS003) or name (duplicate-project-name).
+        rule: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StageArg {
+    Plan,
+    Window,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Notice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// A snapshot directory: config.yaml or regions/*/config.yaml, metadb/*.sql,
+    /// components/, docker-inspect.json, omslint.yaml.
+    pub snapshot_dir: Option<PathBuf>,
+
+    /// An OMS config.yaml (one per region, or per node). Repeatable.
+    #[arg(long = "config", value_name = "FILE")]
+    pub configs: Vec<PathBuf>,
+
+    /// A mysqldump / mariadb-dump file of one MetaDB database. Repeatable.
+    #[arg(long = "dump", value_name = "FILE")]
+    pub dumps: Vec<PathBuf>,
+
+    /// The host directory mounted at /home/ds/run (one sub-directory per component).
+    #[arg(long = "components", value_name = "DIR")]
+    pub components: Vec<PathBuf>,
+
+    /// `docker inspect` JSON of the current OMS container(s).
+    #[arg(long, value_name = "FILE")]
+    pub docker_inspect: Option<PathBuf>,
+
+    /// Where the pre-upgrade mysqldump backups are, to check them (OMS011).
+    #[arg(long, value_name = "DIR")]
+    pub backup_dir: Option<PathBuf>,
+
+    /// The current OMS version (default: the highest in the MetaDB's oms_version).
+    #[arg(long, value_name = "VERSION")]
+    pub from: Option<String>,
+
+    /// The target OMS version (required unless omslint.yaml gives it).
+    #[arg(long, value_name = "VERSION")]
+    pub to: Option<String>,
+
+    /// When the lint runs: `plan` (the change ticket gate) or `window` (go/no-go).
+    #[arg(long, value_enum)]
+    pub stage: Option<StageArg>,
+
+    /// Planned downtime, T2 − T1 of the guides (90, 90m, 1h30m; default 60m).
+    #[arg(long, value_name = "DURATION")]
+    pub downtime: Option<String>,
+
+    /// OMS010: heartbeat rows above which the table is reported (default 1000).
+    #[arg(long, value_name = "ROWS")]
+    pub heartbeat_threshold: Option<u64>,
+
+    /// A MetaDB schema map overriding rules/schema.yaml.
+    #[arg(long, value_name = "FILE")]
+    pub schema_map: Option<PathBuf>,
+
+    /// Settings file (default: omslint.yaml in the snapshot directory).
+    #[arg(long, value_name = "FILE")]
+    pub settings: Option<PathBuf>,
+
+    /// Report format (default: human).
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+
+    /// Write the report to a file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// The lowest severity that makes the exit code 1.
+    #[arg(long, value_enum, default_value = "error")]
+    pub fail_on: FailOn,
+
+    /// Colour in the human report (auto: only on a terminal, never with NO_COLOR).
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorArg,
+}

@@ -1,0 +1,191 @@
+//! Comparison keys that group names the way a MySQL/MariaDB/OceanBase collation does.
+//!
+//! The guides find duplicate project names with `GROUP BY project_name`, so two names are
+//! duplicates exactly when the column's collation calls them equal: `utf8mb4_general_ci`
+//! ignores case, accents and trailing spaces; `utf8mb4_0900_ai_ci` ignores case and
+//! accents but not trailing spaces (NO PAD); `*_bin` compares code points, trailing
+//! spaces aside (PAD SPACE) except the NO PAD binary collations and `binary`.
+//!
+//! The tables cover Latin-1 and Latin Extended-A, where case and accent folding happen in
+//! practice; other scripts (CJK among them) compare by code point after case folding,
+//! which is what these collations do for them.
+
+/// How a collation compares strings, reduced to what grouping needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rules {
+    pub fold_case: bool,
+    pub fold_accents: bool,
+    /// PAD SPACE collations ignore trailing spaces.
+    pub pad_space: bool,
+    /// `general_ci` and the 4.0.0 UCA weigh every character above U+FFFF the same.
+    pub supplementary_equal: bool,
+    /// Bytes, not characters (`binary`, or a value that is not UTF-8).
+    pub bytes: bool,
+}
+
+impl Rules {
+    pub fn for_collation(collation: Option<&str>) -> Rules {
+        let exact = Rules {
+            fold_case: false,
+            fold_accents: false,
+            pad_space: false,
+            supplementary_equal: false,
+            bytes: true,
+        };
+        let Some(c) = collation.map(str::to_ascii_lowercase) else {
+            return exact;
+        };
+        if c == "binary" {
+            return exact;
+        }
+        let nopad = c.contains("nopad") || c.contains("_0900_");
+        if c.ends_with("_bin") {
+            return Rules {
+                pad_space: !nopad,
+                bytes: false,
+                ..exact
+            };
+        }
+        let ai = c.ends_with("_ai_ci")
+            || c.ends_with("_general_ci")
+            || c.ends_with("_unicode_ci")
+            || c.ends_with("_unicode_520_ci")
+            || c.ends_with("_swedish_ci")
+            || (c.ends_with("_ci") && !c.ends_with("_as_ci"));
+        let ci = c.ends_with("_ci");
+        Rules {
+            fold_case: ci,
+            fold_accents: ai,
+            pad_space: !nopad,
+            supplementary_equal: c.contains("general") || c.ends_with("_unicode_ci"),
+            bytes: false,
+        }
+    }
+}
+
+/// The base letter of accented Latin-1 letters (U+00C0..U+00FF), `\0` when it has none.
+const LATIN1: &[u8; 64] = b"AAAAAA\0CEEEEIIIIDNOOOOO\0OUUUUY\0SAAAAAA\0CEEEEIIIIDNOOOOO\0OUUUUY\0Y";
+/// The same for Latin Extended-A (U+0100..U+017F).
+const LATIN_EXT_A: &[u8; 128] = b"AAAAAACCCCCCCCDDDDEEEEEEEEEEGGGGGGGGHHHHIIIIIIIIII\0\0JJKKKLLLLLLLLLLNNNNNNNNNOOOOOO\0\0RRRRRRSSSSSSSSTTTTTTUUUUUUUUUUUUWWYYYZZZZZZS";
+
+fn base_letter(c: char) -> Option<char> {
+    let cp = c as u32;
+    let b = match cp {
+        0xC0..=0xFF => LATIN1[(cp - 0xC0) as usize],
+        0x100..=0x17F => LATIN_EXT_A[(cp - 0x100) as usize],
+        _ => 0,
+    };
+    (b != 0).then_some(b as char)
+}
+
+fn is_combining_mark(c: char) -> bool {
+    matches!(c as u32, 0x300..=0x36F)
+}
+
+/// The key under which equal names (per `rules`) collide.
+pub fn key(rules: Rules, value: &[u8]) -> Vec<u8> {
+    let text = match std::str::from_utf8(value) {
+        Ok(t) if !rules.bytes => t,
+        _ => {
+            let mut v = value.to_vec();
+            if rules.pad_space {
+                while v.last() == Some(&b' ') {
+                    v.pop();
+                }
+            }
+            return v;
+        }
+    };
+    let text = if rules.pad_space {
+        text.trim_end_matches(' ')
+    } else {
+        text
+    };
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if rules.supplementary_equal && (c as u32) > 0xFFFF {
+            out.push('\u{FFFD}');
+            continue;
+        }
+        if rules.fold_accents {
+            if is_combining_mark(c) {
+                continue;
+            }
+            if let Some(b) = base_letter(c) {
+                out.push(b);
+                continue;
+            }
+        }
+        if rules.fold_case {
+            let mut up = c.to_uppercase();
+            match (up.next(), up.next()) {
+                (Some(u), None) => out.push(u),
+                _ => out.push(c),
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out.into_bytes()
+}
+
+/// A 64-bit FNV-1a hash of the key: grouping keeps hashes, not names, so that memory
+/// does not grow with the names of millions of projects.
+pub fn key_hash(rules: Rules, value: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in key(rules, value) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn same(collation: &str, a: &str, b: &str) -> bool {
+        let r = Rules::for_collation(Some(collation));
+        key(r, a.as_bytes()) == key(r, b.as_bytes())
+    }
+
+    #[test]
+    fn general_ci_ignores_case_accents_and_trailing_spaces() {
+        assert!(same("utf8mb4_general_ci", "Orders_Sync", "orders_sync"));
+        assert!(same("utf8mb4_general_ci", "café", "CAFE"));
+        assert!(same("utf8mb4_general_ci", "abc", "abc  "));
+        assert!(!same("utf8mb4_general_ci", "abc", " abc"));
+        assert!(!same("utf8mb4_general_ci", "订单同步", "订单迁移"));
+        assert!(same("utf8mb4_general_ci", "订单同步", "订单同步 "));
+        assert!(same("utf8mb4_general_ci", "a😀", "a🎉"));
+    }
+
+    #[test]
+    fn ai_ci_0900_is_no_pad() {
+        assert!(same("utf8mb4_0900_ai_ci", "Café", "cafe"));
+        assert!(!same("utf8mb4_0900_ai_ci", "abc", "abc "));
+        assert!(!same("utf8mb4_0900_ai_ci", "a😀", "a🎉"));
+    }
+
+    #[test]
+    fn bin_compares_code_points() {
+        assert!(!same("utf8mb4_bin", "abc", "ABC"));
+        assert!(same("utf8mb4_bin", "abc", "abc "));
+        assert!(!same("utf8mb4_0900_bin", "abc", "abc "));
+        assert!(!same("binary", "abc", "abc "));
+        assert!(!same("utf8mb4_general_ci", "abc", "abd"));
+    }
+
+    #[test]
+    fn unknown_or_missing_collation_is_exact() {
+        let r = Rules::for_collation(None);
+        assert_ne!(key(r, b"a"), key(r, b"A"));
+        assert_eq!(key_hash(r, b"x"), key_hash(r, b"x"));
+    }
+
+    #[test]
+    fn invalid_utf8_falls_back_to_bytes() {
+        let r = Rules::for_collation(Some("utf8mb4_general_ci"));
+        assert_eq!(key(r, b"\xff\xfe  "), b"\xff\xfe".to_vec());
+    }
+}

@@ -1,0 +1,424 @@
+//! The one normalized model of a deployment that every rule reads.
+//!
+//! Sources (dumps, config files, component configs, later the live MetaDB) fill it; rules
+//! never see where a fact came from. Large tables are aggregated while they stream past
+//! (see `projects.rs`), so the model stays small whatever the MetaDB's size.
+
+pub mod builder;
+pub mod collation;
+pub mod link;
+pub mod projects;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+
+pub use projects::{Project, ProjectFacts, ProjectKind};
+
+/// A value that must never be printed: `Debug` and `Display` redact it.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// A position in an input file, 1-based.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Span {
+    pub path: PathBuf,
+    pub line: u64,
+    pub column: u64,
+}
+
+/// One input that fed the facts, listed in the report with its digest.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Input {
+    /// dump | config | components | metadb | docker-inspect | backup-dir | settings
+    pub kind: &'static str,
+    pub path: String,
+    pub sha256: Option<String>,
+}
+
+/// A config.yaml scalar or list, with where it stands in the file.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConfigValue {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Str(String),
+    List(Vec<String>),
+    /// Password-like keys: kept for connecting, never printed.
+    Secret(Secret),
+    /// A mapping or anything else this tool does not interpret.
+    Other,
+}
+
+impl ConfigValue {
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            ConfigValue::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The value as text, for scalars that YAML may have typed (`cm_location: 0` vs `'0'`).
+    pub fn scalar_text(&self) -> Option<String> {
+        match self {
+            ConfigValue::Str(s) => Some(s.clone()),
+            ConfigValue::Int(i) => Some(i.to_string()),
+            ConfigValue::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    }
+
+    pub fn as_int(&self) -> Option<i64> {
+        match self {
+            ConfigValue::Int(i) => Some(*i),
+            ConfigValue::Str(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            ConfigValue::Bool(b) => Some(*b),
+            ConfigValue::Str(s) => match s.trim().to_ascii_lowercase().as_str() {
+                "true" => Some(true),
+                "false" => Some(false),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    pub fn as_list(&self) -> Option<&[String]> {
+        match self {
+            ConfigValue::List(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigEntry {
+    pub value: ConfigValue,
+    /// Where the value (not the key) starts.
+    pub line: u64,
+    pub column: u64,
+    /// Where the key starts, for "missing value" style diagnostics.
+    pub key_line: u64,
+    pub key_column: u64,
+}
+
+/// One config.yaml (one per region, or one per node of a region).
+#[derive(Debug, Clone, Default)]
+pub struct ConfigFile {
+    pub path: PathBuf,
+    /// `regions/<dir>/…` when the file came from a snapshot's regions directory.
+    pub region_dir: Option<String>,
+    /// The raw text, for diagnostics that show a line; password values are masked in it.
+    pub redacted_text: String,
+    pub entries: BTreeMap<String, ConfigEntry>,
+}
+
+impl ConfigFile {
+    pub fn get(&self, key: &str) -> Option<&ConfigEntry> {
+        self.entries.get(key)
+    }
+
+    pub fn text(&self, key: &str) -> Option<String> {
+        self.get(key).and_then(|e| e.value.scalar_text())
+    }
+
+    pub fn span_of(&self, key: &str) -> Option<Span> {
+        self.get(key).map(|e| Span {
+            path: self.path.clone(),
+            line: e.line,
+            column: e.column,
+        })
+    }
+
+    pub fn nodes(&self) -> Vec<String> {
+        match self.get("cm_nodes").map(|e| &e.value) {
+            Some(ConfigValue::List(v)) => v.clone(),
+            Some(ConfigValue::Str(s)) => s
+                .split(|c: char| c == ',' || c.is_whitespace())
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// A region: the config.yaml files that describe it (one per node, or one for all).
+#[derive(Debug, Clone)]
+pub struct Region {
+    /// `cm_region`, else the `regions/<dir>` name, else `default`.
+    pub id: String,
+    /// Indices into `Deployment::configs`.
+    pub configs: Vec<usize>,
+}
+
+/// The role a MetaDB database plays, from config.yaml's database names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum DbRole {
+    Rm,
+    Cm,
+    Heartbeat,
+    Unknown,
+}
+
+impl DbRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DbRole::Rm => "rm",
+            DbRole::Cm => "cm",
+            DbRole::Heartbeat => "cm_hb",
+            DbRole::Unknown => "unknown",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ColumnMeta {
+    pub name: String,
+    pub collation: Option<String>,
+    /// The declared length of a (var)char column, in characters.
+    pub max_len: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TableMeta {
+    pub name: String,
+    pub columns: Vec<ColumnMeta>,
+    pub rows: u64,
+}
+
+/// A MetaDB database as one source saw it.
+#[derive(Debug, Clone)]
+pub struct Database {
+    pub name: String,
+    pub role: DbRole,
+    /// The dump file, or `None` for the live MetaDB.
+    pub path: Option<PathBuf>,
+    pub tables: BTreeMap<String, TableMeta>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionRow {
+    pub version: String,
+    pub gmt_modified: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct DataSource {
+    pub id: String,
+    pub name: String,
+    pub ds_type: String,
+    /// `conn_extra_attributes` says `useLogProxy: true`.
+    pub use_log_proxy: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ClusterInfo {
+    pub region: String,
+    pub cm_url: String,
+    pub code: Option<i64>,
+    pub is_default: bool,
+}
+
+/// A `config_job` row the rules care about (its key under the schema map's prefixes).
+#[derive(Debug, Clone, Default)]
+pub struct ConfigJob {
+    pub id: String,
+    pub job_name: String,
+    pub key: String,
+    pub value: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct HeartbeatStats {
+    pub rows: u64,
+    pub max_id: Option<i64>,
+}
+
+/// Everything read from the MetaDB (dumps or live).
+#[derive(Debug, Default)]
+pub struct MetaDb {
+    pub databases: Vec<Database>,
+    pub versions: Vec<VersionRow>,
+    pub projects: ProjectFacts,
+    pub sync_projects: ProjectFacts,
+    pub datasources: BTreeMap<String, DataSource>,
+    /// `oms_normal_config`: cfg_name -> (row id, cfg_value).
+    pub normal_configs: BTreeMap<String, (String, String)>,
+    pub cluster_info: Vec<ClusterInfo>,
+    pub config_jobs: Vec<ConfigJob>,
+    /// Heartbeat table statistics per cm_hb database name.
+    pub heartbeat: BTreeMap<String, HeartbeatStats>,
+}
+
+impl MetaDb {
+    pub fn is_empty(&self) -> bool {
+        self.databases.is_empty()
+    }
+
+    pub fn database(&self, role: DbRole) -> Option<&Database> {
+        self.databases.iter().find(|d| d.role == role)
+    }
+
+    /// Folds in what another source (another dump) read.
+    pub fn merge(&mut self, other: MetaDb) {
+        for db in other.databases {
+            match self.databases.iter_mut().find(|d| d.name == db.name) {
+                Some(d) => {
+                    d.tables.extend(db.tables);
+                    if d.role == DbRole::Unknown {
+                        d.role = db.role;
+                    }
+                }
+                None => self.databases.push(db),
+            }
+        }
+        self.databases.sort_by(|a, b| a.name.cmp(&b.name));
+        self.versions.extend(other.versions);
+        if other.projects.seen {
+            self.projects = other.projects;
+        }
+        if other.sync_projects.seen {
+            self.sync_projects = other.sync_projects;
+        }
+        self.datasources.extend(other.datasources);
+        self.normal_configs.extend(other.normal_configs);
+        self.cluster_info.extend(other.cluster_info);
+        self.config_jobs.extend(other.config_jobs);
+        for (db, h) in other.heartbeat {
+            let e = self.heartbeat.entry(db).or_default();
+            e.rows += h.rows;
+            e.max_id = e.max_id.max(h.max_id);
+        }
+    }
+}
+
+/// Where a component's source setting came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SettingOrigin {
+    File(Span),
+    /// A `config_job` row (its id).
+    ConfigJob(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceSetting {
+    /// The value as text: strings unquoted, other JSON values as compact JSON.
+    pub value: String,
+    pub origin: SettingOrigin,
+}
+
+/// An Incr-Sync / connector component and its source configuration.
+#[derive(Debug, Clone, Default)]
+pub struct Component {
+    pub name: String,
+    pub project_id: Option<String>,
+    /// The IP that starts the component's name.
+    pub host_ip: Option<String>,
+    /// Its directory under `--components`, when it came from files.
+    pub dir: Option<PathBuf>,
+    /// The file its source settings came from (source.json or a legacy .conf).
+    pub source_file: Option<PathBuf>,
+    /// Source keys, flattened (`dbType`, `checkpoint`, `boosterClass`, `logproxy.address`,
+    /// `ignoreDdl`, …). Secrets are never stored here.
+    pub source: BTreeMap<String, SourceSetting>,
+}
+
+impl Component {
+    /// Incr-Sync components per SPEC §3: the name contains `connector` or `incr`.
+    pub fn is_incr_sync(&self) -> bool {
+        let n = self.name.to_ascii_lowercase();
+        n.contains("connector") || n.contains("incr")
+    }
+
+    pub fn setting(&self, key: &str) -> Option<&SourceSetting> {
+        self.source.get(key)
+    }
+}
+
+/// One container's view from `docker inspect`.
+#[derive(Debug, Clone, Default)]
+pub struct Container {
+    pub name: String,
+    pub image: String,
+    /// (container destination, host source) of every bind mount.
+    pub binds: Vec<(String, String)>,
+    pub env_keys: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct DockerInspect {
+    pub path: PathBuf,
+    pub containers: Vec<Container>,
+}
+
+/// What `--backup-dir` held for one dump file.
+#[derive(Debug, Clone)]
+pub struct BackupFile {
+    pub path: PathBuf,
+    pub database: Option<String>,
+    pub size: u64,
+    pub completed: bool,
+    /// Why it is not a usable dump, when it is not.
+    pub problem: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Backups {
+    pub dir: PathBuf,
+    pub files: Vec<BackupFile>,
+}
+
+/// The whole deployment as the sources saw it.
+#[derive(Debug, Default)]
+pub struct Deployment {
+    pub inputs: Vec<Input>,
+    pub configs: Vec<ConfigFile>,
+    pub regions: Vec<Region>,
+    pub metadb: MetaDb,
+    pub components: Vec<Component>,
+    pub docker: Option<DockerInspect>,
+    pub backups: Option<Backups>,
+}
+
+impl Deployment {
+    /// The first config file of a region: the one its values are read from.
+    pub fn region_config(&self, region: &Region) -> Option<&ConfigFile> {
+        region.configs.first().map(|&i| &self.configs[i])
+    }
+
+    /// Any config.yaml's value for a key shared by all regions (meta connection, db names).
+    pub fn shared_text(&self, key: &str) -> Option<String> {
+        self.configs.iter().find_map(|c| c.text(key))
+    }
+
+    /// The region whose `cm_nodes` list the IP; with a single region, that region.
+    pub fn region_of_ip(&self, ip: Option<&str>) -> Option<&Region> {
+        if self.regions.len() == 1 {
+            return self.regions.first();
+        }
+        let ip = ip?;
+        self.regions.iter().find(|r| {
+            r.configs
+                .iter()
+                .any(|&i| self.configs[i].nodes().iter().any(|n| n == ip))
+        })
+    }
+}

@@ -1,0 +1,374 @@
+//! Migration and sync projects, aggregated while their rows stream past.
+//!
+//! A MetaDB can hold millions of projects, and the rules need only a few of them in full:
+//! those in a duplicate-name group, those not ready for the window, those a component
+//! points at, those reading through oblogproxy. Every other row leaves 24 bytes behind
+//! (its name's collation-key hash, where to read it again, its source data source), so
+//! memory stays small whatever the table's size. Rows in a hash group are read again
+//! afterwards and compared exactly, so a hash collision never makes a false duplicate.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use super::collation::{self, Rules};
+use super::DataSource;
+use crate::error::Result;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ProjectKind {
+    #[default]
+    Migration,
+    Sync,
+}
+
+impl ProjectKind {
+    /// The subject kind of SPEC §4.
+    pub fn subject_kind(self) -> &'static str {
+        match self {
+            ProjectKind::Migration => "project",
+            ProjectKind::Sync => "sync-project",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ProjectKind::Migration => "data migration project",
+            ProjectKind::Sync => "data synchronization project",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Project {
+    pub id: String,
+    pub name: String,
+    pub status: String,
+    pub source_ds: Option<String>,
+    pub sink_ds: Option<String>,
+    /// `gmt_created` as the MetaDB writes it (`YYYY-MM-DD hh:mm:ss`).
+    pub created: Option<String>,
+}
+
+impl Project {
+    /// DELETED rows are gone for the guides' duplicate check.
+    pub fn is_deleted(&self) -> bool {
+        status_is(&self.status, "DELETED")
+    }
+
+    /// DELETED and RELEASED projects no longer move data.
+    pub fn is_live(&self) -> bool {
+        !self.is_deleted() && !status_is(&self.status, "RELEASED")
+    }
+}
+
+fn status_is(status: &str, s: &str) -> bool {
+    status.trim().eq_ignore_ascii_case(s)
+}
+
+/// Statuses that OMS014 reports: stuck (needs recovery after) or in transition.
+pub const NOT_READY: [&str; 6] = [
+    "FAILED",
+    "SUSPEND",
+    "INIT",
+    "RUNNING_MODIFYING",
+    "RUNNING_MERGING",
+    "RELEASING",
+];
+
+/// What the rules know about one project table.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectFacts {
+    pub kind: ProjectKind,
+    /// The table was read (a dump held it, or the live MetaDB has it).
+    pub seen: bool,
+    pub database: Option<String>,
+    pub table: String,
+    pub name_column: String,
+    pub id_column: String,
+    pub name_collation: Option<String>,
+    pub name_max_len: Option<u32>,
+    pub rows: u64,
+    /// Names equal under the collation, each group ordered oldest first.
+    pub duplicate_groups: Vec<Vec<Project>>,
+    pub not_ready: Vec<Project>,
+    /// Projects named by a component, by id.
+    pub referenced: BTreeMap<String, Project>,
+    /// Live projects whose source data source reads through oblogproxy.
+    pub logproxy_sources: Vec<Project>,
+    /// Live projects that read from or write to a DataHub data source.
+    pub datahub: Vec<Project>,
+    /// Data sources that live projects read from / write to.
+    pub live_source_ds: BTreeSet<String>,
+    pub live_sink_ds: BTreeSet<String>,
+    /// Sorted collation-key hashes of every non-DELETED name, to keep new names unique.
+    pub name_hashes: Vec<u64>,
+}
+
+impl ProjectFacts {
+    pub fn rules(&self) -> Rules {
+        Rules::for_collation(self.name_collation.as_deref())
+    }
+
+    /// Whether a name collides with an existing non-DELETED name (hash-based: a collision
+    /// of hashes only ever makes a candidate name look taken, never free).
+    pub fn name_taken(&self, name: &str) -> bool {
+        self.name_hashes
+            .binary_search(&collation::key_hash(self.rules(), name.as_bytes()))
+            .is_ok()
+    }
+}
+
+/// One row, borrowed from the source's buffer.
+pub struct ProjectRow<'a> {
+    pub id: &'a [u8],
+    pub name: &'a [u8],
+    pub status: &'a [u8],
+    pub source_ds: Option<&'a [u8]>,
+    pub sink_ds: Option<&'a [u8]>,
+    pub created: Option<&'a [u8]>,
+}
+
+impl ProjectRow<'_> {
+    pub fn to_project(&self) -> Project {
+        let s = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        Project {
+            id: s(self.id),
+            name: s(self.name),
+            status: s(self.status),
+            source_ds: self.source_ds.map(s),
+            sink_ds: self.sink_ds.map(s),
+            created: self.created.map(s),
+        }
+    }
+}
+
+struct Entry {
+    hash: u64,
+    loc: u64,
+    source_ds: u32,
+    sink_ds: u32,
+    live: bool,
+}
+
+const NO_DS: u32 = u32::MAX;
+
+/// Builds a `ProjectFacts` from a stream of rows.
+pub struct ProjectAggregator {
+    facts: ProjectFacts,
+    rules: Rules,
+    entries: Vec<Entry>,
+    ds_ids: HashMap<Box<[u8]>, u32>,
+    ds_names: Vec<String>,
+    wanted: HashSet<String>,
+}
+
+impl ProjectAggregator {
+    pub fn new(mut facts: ProjectFacts, wanted: HashSet<String>) -> Self {
+        facts.seen = true;
+        ProjectAggregator {
+            rules: Rules::for_collation(facts.name_collation.as_deref()),
+            facts,
+            entries: Vec::new(),
+            ds_ids: HashMap::new(),
+            ds_names: Vec::new(),
+            wanted,
+        }
+    }
+
+    fn intern(&mut self, ds: Option<&[u8]>) -> u32 {
+        let Some(ds) = ds else { return NO_DS };
+        if let Some(&i) = self.ds_ids.get(ds) {
+            return i;
+        }
+        let i = self.ds_names.len() as u32;
+        self.ds_names.push(String::from_utf8_lossy(ds).into_owned());
+        self.ds_ids.insert(ds.into(), i);
+        i
+    }
+
+    /// `loc` is whatever lets `finish`'s fetcher read this row again.
+    pub fn push(&mut self, row: &ProjectRow<'_>, loc: u64) {
+        self.facts.rows += 1;
+        let status = String::from_utf8_lossy(row.status);
+        if status_is(&status, "DELETED") {
+            return;
+        }
+        let live = !status_is(&status, "RELEASED");
+        if live {
+            if let Some(s) = row.source_ds {
+                self.facts
+                    .live_source_ds
+                    .insert(String::from_utf8_lossy(s).into_owned());
+            }
+            if let Some(s) = row.sink_ds {
+                self.facts
+                    .live_sink_ds
+                    .insert(String::from_utf8_lossy(s).into_owned());
+            }
+        }
+        if NOT_READY.iter().any(|s| status_is(&status, s)) {
+            self.facts.not_ready.push(row.to_project());
+        }
+        if !self.wanted.is_empty() {
+            let id = String::from_utf8_lossy(row.id);
+            if self.wanted.contains(id.as_ref()) {
+                self.facts
+                    .referenced
+                    .insert(id.into_owned(), row.to_project());
+            }
+        }
+        let source_ds = self.intern(row.source_ds);
+        let sink_ds = self.intern(row.sink_ds);
+        self.entries.push(Entry {
+            hash: collation::key_hash(self.rules, row.name),
+            loc,
+            source_ds,
+            sink_ds,
+            live,
+        });
+    }
+
+    /// Reads the rows that need reading again and returns the finished facts.
+    pub fn finish(
+        mut self,
+        datasources: &BTreeMap<String, DataSource>,
+        fetch: &mut dyn FnMut(u64) -> Result<Project>,
+    ) -> Result<ProjectFacts> {
+        let flagged = |pred: &dyn Fn(&DataSource) -> bool| -> HashSet<u32> {
+            self.ds_names
+                .iter()
+                .enumerate()
+                .filter(|(_, id)| datasources.get(*id).is_some_and(pred))
+                .map(|(i, _)| i as u32)
+                .collect()
+        };
+        let logproxy = flagged(&|d| d.use_log_proxy);
+        let datahub = flagged(&|d| d.ds_type.trim().eq_ignore_ascii_case("DATAHUB"));
+        for e in self.entries.iter().filter(|e| e.live) {
+            if logproxy.contains(&e.source_ds) {
+                self.facts.logproxy_sources.push(fetch(e.loc)?);
+            }
+            if datahub.contains(&e.source_ds) || datahub.contains(&e.sink_ds) {
+                self.facts.datahub.push(fetch(e.loc)?);
+            }
+        }
+
+        self.entries.sort_unstable_by_key(|e| (e.hash, e.loc));
+        let mut i = 0;
+        while i < self.entries.len() {
+            let mut j = i + 1;
+            while j < self.entries.len() && self.entries[j].hash == self.entries[i].hash {
+                j += 1;
+            }
+            if j - i > 1 {
+                let mut rows = Vec::with_capacity(j - i);
+                for e in &self.entries[i..j] {
+                    rows.push(fetch(e.loc)?);
+                }
+                self.split_exact(rows);
+            }
+            i = j;
+        }
+        self.facts.name_hashes = self.entries.iter().map(|e| e.hash).collect();
+        self.facts.name_hashes.dedup();
+        let order = |p: &Project| (p.created.clone().unwrap_or_default(), p.id.clone());
+        for g in &mut self.facts.duplicate_groups {
+            g.sort_by_key(order);
+        }
+        self.facts
+            .duplicate_groups
+            .sort_by(|a, b| a[0].name.cmp(&b[0].name).then(a[0].id.cmp(&b[0].id)));
+        self.facts.not_ready.sort_by(|a, b| a.id.cmp(&b.id));
+        self.facts.logproxy_sources.sort_by(|a, b| a.id.cmp(&b.id));
+        self.facts.datahub.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(self.facts)
+    }
+
+    /// Splits one hash group into groups of names that are really equal.
+    fn split_exact(&mut self, rows: Vec<Project>) {
+        let mut by_key: BTreeMap<Vec<u8>, Vec<Project>> = BTreeMap::new();
+        for p in rows {
+            by_key
+                .entry(collation::key(self.rules, p.name.as_bytes()))
+                .or_default()
+                .push(p);
+        }
+        self.facts
+            .duplicate_groups
+            .extend(by_key.into_values().filter(|g| g.len() > 1));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row<'a>(id: &'a str, name: &'a str, status: &'a str) -> ProjectRow<'a> {
+        ProjectRow {
+            id: id.as_bytes(),
+            name: name.as_bytes(),
+            status: status.as_bytes(),
+            source_ds: Some(b"ds1"),
+            sink_ds: None,
+            created: Some(b"2024-01-01 00:00:00"),
+        }
+    }
+
+    fn aggregate(collation: &str, rows: &[(&str, &str, &str)]) -> ProjectFacts {
+        let facts = ProjectFacts {
+            name_collation: Some(collation.into()),
+            ..Default::default()
+        };
+        let mut agg = ProjectAggregator::new(facts, HashSet::new());
+        let all: Vec<Project> = rows
+            .iter()
+            .map(|r| row(r.0, r.1, r.2).to_project())
+            .collect();
+        for (i, r) in rows.iter().enumerate() {
+            agg.push(&row(r.0, r.1, r.2), i as u64);
+        }
+        agg.finish(&BTreeMap::new(), &mut |loc| Ok(all[loc as usize].clone()))
+            .unwrap()
+    }
+
+    #[test]
+    fn groups_names_the_collation_calls_equal() {
+        let f = aggregate(
+            "utf8mb4_general_ci",
+            &[
+                ("p1", "Orders", "RUNNING"),
+                ("p2", "orders ", "FAILED"),
+                ("p3", "Other", "RUNNING"),
+                ("p4", "ORDERS", "DELETED"),
+            ],
+        );
+        assert_eq!(f.duplicate_groups.len(), 1);
+        let ids: Vec<&str> = f.duplicate_groups[0]
+            .iter()
+            .map(|p| p.id.as_str())
+            .collect();
+        assert_eq!(ids, ["p1", "p2"]);
+        assert_eq!(f.not_ready.len(), 1);
+        assert!(f.name_taken("OTHER"));
+        assert!(!f.name_taken("Other2"));
+        assert_eq!(f.rows, 4);
+    }
+
+    #[test]
+    fn bin_collation_keeps_case_apart() {
+        let f = aggregate(
+            "utf8mb4_bin",
+            &[("p1", "Orders", "RUNNING"), ("p2", "orders", "RUNNING")],
+        );
+        assert!(f.duplicate_groups.is_empty());
+    }
+
+    #[test]
+    fn released_rows_count_as_duplicates_but_not_as_live() {
+        let f = aggregate(
+            "utf8mb4_general_ci",
+            &[("p1", "a", "RELEASED"), ("p2", "a", "RUNNING")],
+        );
+        assert_eq!(f.duplicate_groups.len(), 1);
+        assert_eq!(f.live_source_ds.len(), 1);
+    }
+}

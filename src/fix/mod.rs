@@ -1,0 +1,5 @@
+//! Fixes as text: guarded SQL and config patches. Applying them is `lint --fix`'s job;
+//! building them is here so every fix is escaped and guarded in one place.
+
+pub mod patch;
+pub mod sql;

@@ -1,0 +1,19 @@
+//! omslint: the pre-upgrade precheck for OceanBase Migration Service deployments.
+//!
+//! The data flows one way: sources → facts → rules → findings → reports.
+
+pub mod catalog;
+pub mod cli;
+pub mod engine;
+pub mod error;
+pub mod facts;
+pub mod finding;
+pub mod fix;
+pub mod lint;
+pub mod report;
+pub mod rules;
+pub mod schema_map;
+pub mod settings;
+pub mod sources;
+pub mod upgrade;
+pub mod version;

@@ -1,0 +1,248 @@
+//! The `lint`, `rules` and `explain` commands: sources → facts → rules → report → exit code.
+
+use std::io::{IsTerminal, Write};
+
+use crate::cli::{ColorArg, FailOn, Format, LintArgs, StageArg};
+use crate::error::{Error, Result};
+use crate::facts::Deployment;
+use crate::finding::Severity;
+use crate::report::{self, Report, Upgrade};
+use crate::rules::{Context, Stage};
+use crate::schema_map::SchemaMap;
+use crate::settings::{self, Settings};
+use crate::sources::{self, SourceList};
+use crate::upgrade::UpgradeGraph;
+use crate::version::Version;
+
+const DEFAULT_DOWNTIME_MIN: u64 = 60;
+const DEFAULT_HEARTBEAT_THRESHOLD: u64 = 1000;
+
+fn source_list(args: &LintArgs) -> Result<SourceList> {
+    let mut list = SourceList::default();
+    if let Some(dir) = &args.snapshot_dir {
+        sources::snapshot::discover(dir, &mut list)?;
+    }
+    list.configs
+        .extend(args.configs.iter().map(|p| (p.clone(), None)));
+    list.dumps.extend(args.dumps.iter().cloned());
+    list.components.extend(args.components.iter().cloned());
+    if args.docker_inspect.is_some() {
+        list.docker_inspect = args.docker_inspect.clone();
+    }
+    list.backup_dir = args.backup_dir.clone();
+    if args.settings.is_some() {
+        list.settings = args.settings.clone();
+    }
+    if list.is_empty() {
+        return Err(Error::Usage(
+            "nothing to lint: give a SNAPSHOT_DIR or sources (--config, --dump, --components, --docker-inspect, --backup-dir)".into(),
+        ));
+    }
+    Ok(list)
+}
+
+fn version_arg(what: &str, s: &str) -> Result<Version> {
+    s.parse().map_err(|e| Error::Usage(format!("{what}: {e}")))
+}
+
+/// `--from`, else settings, else the highest version in `oms_version` (by version order).
+fn source_version(args: &LintArgs, settings: &Settings, d: &Deployment) -> Result<Version> {
+    if let Some(v) = args.from.as_deref().or(settings.from.as_deref()) {
+        return version_arg("--from", v);
+    }
+    let highest = d
+        .metadb
+        .versions
+        .iter()
+        .filter_map(|r| r.version.parse::<Version>().ok())
+        .max();
+    highest.ok_or_else(|| {
+        Error::Usage(
+            "the source version is unknown: give --from (or a MetaDB dump with an oms_version table)"
+                .into(),
+        )
+    })
+}
+
+fn fail_threshold(f: FailOn) -> Severity {
+    match f {
+        FailOn::Error => Severity::Error,
+        FailOn::Warning => Severity::Warning,
+        FailOn::Notice => Severity::Notice,
+    }
+}
+
+fn write_output(args: &LintArgs, text: &str) -> Result<()> {
+    match &args.output {
+        Some(path) => std::fs::write(path, text).map_err(|e| Error::unreadable(path, e)),
+        None => {
+            let mut out = std::io::stdout().lock();
+            // A closed pipe (`| head`) is not an error worth a message.
+            let _ = out.write_all(text.as_bytes());
+            let _ = out.flush();
+            Ok(())
+        }
+    }
+}
+
+fn use_color(arg: ColorArg, to_file: bool) -> bool {
+    match arg {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => {
+            !to_file
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
+        }
+    }
+}
+
+pub fn run(args: &LintArgs) -> Result<u8> {
+    let list = source_list(args)?;
+    let settings = match &list.settings {
+        Some(p) => settings::load(p)?,
+        None => Settings::default(),
+    };
+    let schema = match &args.schema_map {
+        Some(p) => SchemaMap::load(p)?,
+        None => SchemaMap::builtin(),
+    };
+    let to = args
+        .to
+        .as_deref()
+        .or(settings.to.as_deref())
+        .ok_or_else(|| Error::Usage("--to is required (or `to:` in omslint.yaml)".into()))
+        .and_then(|v| version_arg("--to", v))?;
+    let stage = match args.stage {
+        Some(StageArg::Window) => Stage::Window,
+        Some(StageArg::Plan) => Stage::Plan,
+        None => match settings.stage.as_deref().map(str::trim) {
+            Some("window") => Stage::Window,
+            Some("plan") | None => Stage::Plan,
+            Some(other) => {
+                return Err(Error::Usage(format!(
+                    "stage {other:?} in the settings: expected plan or window"
+                )))
+            }
+        },
+    };
+    let downtime_min = match args.downtime.as_deref().or(settings.downtime.as_deref()) {
+        Some(d) => settings::parse_duration_min(d).ok_or_else(|| {
+            Error::Usage(format!(
+                "--downtime {d:?} is not a duration (write 90, 90m or 1h30m)"
+            ))
+        })?,
+        None => DEFAULT_DOWNTIME_MIN,
+    };
+    let heartbeat_threshold = args
+        .heartbeat_threshold
+        .or(settings.thresholds.heartbeat_rows)
+        .unwrap_or(DEFAULT_HEARTBEAT_THRESHOLD);
+
+    let mut deployment = sources::load(&list, &schema)?;
+    if let Some(p) = &list.settings {
+        deployment.inputs.push(crate::facts::Input {
+            kind: "settings",
+            path: p.display().to_string(),
+            sha256: Some(sources::sha256_file(p)?),
+        });
+    }
+    let from = source_version(args, &settings, &deployment)?;
+    let graph = UpgradeGraph::builtin();
+    let path = graph.path(from, to);
+    let ctx = Context {
+        deployment: &deployment,
+        path: &path,
+        graph: &graph,
+        schema: &schema,
+        stage,
+        downtime_min,
+        heartbeat_threshold,
+    };
+    let run = crate::engine::run(&ctx);
+    let check_errors = run.has_errors();
+    let report = Report::new(
+        Upgrade {
+            from: from.to_string(),
+            to: to.to_string(),
+            path: path.hops.iter().map(Version::to_string).collect(),
+        },
+        &deployment.inputs,
+        run,
+    );
+    let text = match args.format {
+        Format::Json => report::json::render(&report),
+        Format::Human => report::human::render(
+            &report,
+            &report::human::Style {
+                color: use_color(args.color, args.output.is_some()),
+                width: 100,
+            },
+        ),
+    };
+    write_output(args, &text)?;
+    if check_errors {
+        for c in report.checks.iter().filter(|c| c.status == "error") {
+            eprintln!(
+                "omslint: error: {} could not run: {}",
+                c.code,
+                c.reason.as_deref().unwrap_or("unknown reason")
+            );
+        }
+        return Ok(3);
+    }
+    let failing = report
+        .worst()
+        .is_some_and(|w| w >= fail_threshold(args.fail_on));
+    Ok(u8::from(failing))
+}
+
+pub fn print_rules(format: Format) -> Result<u8> {
+    let cat = crate::catalog::catalog();
+    let text = match format {
+        Format::Json => {
+            let rows: Vec<serde_json::Value> = cat
+                .iter()
+                .map(|m| {
+                    serde_json::json!({
+                        "code": m.code, "name": m.name, "severity": m.severity,
+                        "fixable": m.fixable(), "applies_to": m.applies_to, "summary": m.summary,
+                    })
+                })
+                .collect();
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&rows).unwrap_or_default()
+            )
+        }
+        Format::Human => {
+            let mut t = comfy_table::Table::new();
+            t.load_preset(comfy_table::presets::ASCII_MARKDOWN)
+                .set_header(vec!["code", "name", "severity", "fixable", "applies to"]);
+            for m in cat {
+                t.add_row(vec![
+                    m.code.as_str(),
+                    m.name.as_str(),
+                    m.severity.as_str(),
+                    m.fixable(),
+                    m.applies_to.as_str(),
+                ]);
+            }
+            format!("{t}\n")
+        }
+    };
+    print!("{text}");
+    Ok(0)
+}
+
+pub fn explain(key: &str) -> Result<u8> {
+    match crate::catalog::lookup(key) {
+        Some(m) => {
+            print!("{}", m.explain());
+            Ok(0)
+        }
+        None => Err(Error::Usage(format!(
+            "no rule {key:?}: `omslint rules` lists them (codes OMS001–OMS016 or kebab-case names)"
+        ))),
+    }
+}

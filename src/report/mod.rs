@@ -1,0 +1,105 @@
+//! Reports: the one `Report` value every format renders.
+
+pub mod human;
+pub mod json;
+pub mod time;
+
+use serde::Serialize;
+
+use crate::engine::{CheckResult, RunResult};
+use crate::facts::Input;
+use crate::finding::{Finding, Severity};
+
+#[derive(Debug, Serialize)]
+pub struct Tool {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Upgrade {
+    pub from: String,
+    pub to: String,
+    pub path: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct InputEntry {
+    pub kind: &'static str,
+    pub path: String,
+    pub sha256: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize, PartialEq, Eq)]
+pub struct Summary {
+    pub error: usize,
+    pub warning: usize,
+    pub notice: usize,
+    pub suppressed: usize,
+    pub checks_run: usize,
+    pub checks_skipped: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub tool: Tool,
+    pub generated_at: String,
+    pub upgrade: Upgrade,
+    pub inputs: Vec<InputEntry>,
+    pub summary: Summary,
+    pub findings: Vec<Finding>,
+    pub checks: Vec<CheckResult>,
+}
+
+impl Report {
+    pub fn new(upgrade: Upgrade, inputs: &[Input], run: RunResult) -> Report {
+        let mut summary = Summary::default();
+        for f in &run.findings {
+            if f.suppressed.is_some() {
+                summary.suppressed += 1;
+                continue;
+            }
+            match f.severity {
+                Severity::Error => summary.error += 1,
+                Severity::Warning => summary.warning += 1,
+                Severity::Notice => summary.notice += 1,
+            }
+        }
+        summary.checks_run = run
+            .checks
+            .iter()
+            .filter(|c| c.status == "passed" || c.status == "failed")
+            .count();
+        summary.checks_skipped = run.checks.iter().filter(|c| c.status == "skipped").count();
+        Report {
+            schema_version: 1,
+            tool: Tool {
+                name: "omslint",
+                version: env!("CARGO_PKG_VERSION"),
+            },
+            generated_at: time::now_rfc3339(),
+            upgrade,
+            inputs: inputs
+                .iter()
+                .map(|i| InputEntry {
+                    kind: i.kind,
+                    path: i.path.clone(),
+                    sha256: i.sha256.clone(),
+                })
+                .collect(),
+            summary,
+            findings: run.findings,
+            checks: run.checks,
+        }
+    }
+
+    /// The highest severity among findings that count (not suppressed).
+    pub fn worst(&self) -> Option<Severity> {
+        self.findings
+            .iter()
+            .filter(|f| f.suppressed.is_none())
+            .map(|f| f.severity)
+            .max()
+    }
+}

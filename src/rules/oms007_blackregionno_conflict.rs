@@ -1,0 +1,122 @@
+//! OMS007: in the correction-package fork, a `blackRegionNo` that differs from its
+//! region's `cm_location` while an OceanBase data source is both a sync destination and
+//! another project's source.
+
+use std::collections::BTreeSet;
+
+use super::common::{is_oceanbase_type, need_metadb, need_projects};
+use super::{finding, Context, Outcome};
+use crate::catalog::RuleMeta;
+use crate::facts::{link, DbRole};
+use crate::finding::{Severity, Subject};
+
+pub fn check(ctx: &Context<'_>, meta: &'static RuleMeta) -> Outcome {
+    if !ctx.correction_fork() {
+        return Outcome::Skipped(format!(
+            "applies in the correction-package fork only ({} → {} does not run it)",
+            ctx.from(),
+            ctx.to()
+        ));
+    }
+    let d = ctx.deployment;
+    let m = &d.metadb;
+    for facts in [&m.projects, &m.sync_projects] {
+        if let Err(o) = need_projects(ctx, facts) {
+            return o;
+        }
+    }
+    if let Err(o) = need_metadb(ctx, DbRole::Cm) {
+        return o;
+    }
+    if d.regions.is_empty() {
+        return Outcome::Skipped("no config.yaml: the regions' cm_location are unknown".into());
+    }
+    // The guides' condition: an OceanBase data source is the destination of a sync
+    // project and the source of another project.
+    let sources: BTreeSet<&String> = m
+        .projects
+        .live_source_ds
+        .iter()
+        .chain(&m.sync_projects.live_source_ds)
+        .collect();
+    let cyclic: Vec<String> = m
+        .sync_projects
+        .live_sink_ds
+        .iter()
+        .filter(|ds| sources.contains(ds))
+        .filter(|ds| {
+            m.datasources
+                .get(*ds)
+                .is_some_and(|d| is_oceanbase_type(&d.ds_type))
+        })
+        .cloned()
+        .collect();
+    if cyclic.is_empty() {
+        return Outcome::Ran(Vec::new());
+    }
+    let key = format!("{}blackRegionNo", ctx.schema.config_job.source_key_prefix);
+    let locations: Vec<(String, Option<i64>)> = d
+        .regions
+        .iter()
+        .map(|r| {
+            let loc = d
+                .region_config(r)
+                .and_then(|c| c.get("cm_location"))
+                .and_then(|e| e.value.as_int());
+            (r.id.clone(), loc)
+        })
+        .collect();
+    let mut out = Vec::new();
+    for job in m.config_jobs.iter().filter(|j| j.key == key) {
+        let Some(value) = job.value.as_deref().map(str::trim) else {
+            continue;
+        };
+        if value.is_empty() || value.eq_ignore_ascii_case("null") {
+            continue;
+        }
+        let ip = link::host_ip_of(&job.job_name);
+        let region = d.region_of_ip(ip.as_deref());
+        let expected: Vec<&(String, Option<i64>)> = match region {
+            Some(r) => locations.iter().filter(|(id, _)| *id == r.id).collect(),
+            None => locations.iter().collect(),
+        };
+        let matches = expected
+            .iter()
+            .any(|(_, loc)| loc.is_some_and(|l| value.parse::<i64>().ok() == Some(l)));
+        if matches {
+            continue;
+        }
+        let expected_text = expected
+            .iter()
+            .map(|(id, loc)| format!("{id}: {}", loc.map_or("unknown".into(), |l| l.to_string())))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut f = finding(
+            meta,
+            Severity::Error,
+            Subject::new("component", &job.job_name).with_project(link::project_id_of(&job.job_name)),
+            format!(
+                "config_job row {} sets {key} = {value} for {}, which differs from its region's cm_location ({expected_text}), while OceanBase data source(s) {} are both a sync destination and another project's source: contact OMS support before the correction package runs",
+                job.id,
+                job.job_name,
+                cyclic.join(", ")
+            ),
+        );
+        f.evidence
+            .insert("config_job_id".into(), job.id.clone().into());
+        f.evidence
+            .insert("black_region_no".into(), value.to_string().into());
+        f.evidence
+            .insert("cm_location".into(), expected_text.into());
+        f.evidence.insert(
+            "cyclic_datasources".into(),
+            cyclic
+                .iter()
+                .map(|s| serde_json::Value::from(s.clone()))
+                .collect::<Vec<_>>()
+                .into(),
+        );
+        out.push(f);
+    }
+    Outcome::Ran(out)
+}

@@ -1,0 +1,73 @@
+//! OMS013: regions list different `cm_nodes`, or nodes of one region carry different
+//! config files, so `docker_init.sh` must run on every node.
+
+use super::{finding, Context, Outcome};
+use crate::catalog::RuleMeta;
+use crate::finding::{Severity, Subject};
+
+pub fn check(ctx: &Context<'_>, meta: &'static RuleMeta) -> Outcome {
+    let d = ctx.deployment;
+    if d.configs.is_empty() {
+        return Outcome::Skipped("no config.yaml given".into());
+    }
+    let mut out = Vec::new();
+    let node_sets: Vec<(String, Vec<String>)> = d
+        .regions
+        .iter()
+        .filter_map(|r| {
+            d.region_config(r).map(|c| {
+                let mut n = c.nodes();
+                n.sort();
+                (r.id.clone(), n)
+            })
+        })
+        .collect();
+    if node_sets.windows(2).any(|w| w[0].1 != w[1].1) {
+        let mut f = finding(
+            meta,
+            Severity::Notice,
+            Subject::deployment(),
+            "the regions list different cm_nodes: run docker_init.sh on every node, not on one node per region".to_string(),
+        );
+        for (id, nodes) in &node_sets {
+            f.evidence
+                .insert(format!("cm_nodes.{id}"), nodes.clone().into());
+        }
+        out.push(f);
+    }
+    for r in &d.regions {
+        let Some(first) = d.region_config(r) else {
+            continue;
+        };
+        for &i in r.configs.iter().skip(1) {
+            let other = &d.configs[i];
+            let differing: Vec<String> = first
+                .entries
+                .keys()
+                .chain(other.entries.keys())
+                .filter(|k| first.get(k).map(|e| &e.value) != other.get(k).map(|e| &e.value))
+                .cloned()
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            if differing.is_empty() {
+                continue;
+            }
+            let mut f = finding(
+                meta,
+                Severity::Notice,
+                Subject::new("region", &r.id),
+                format!(
+                    "nodes of region {} carry different config files ({} and {} differ in {}): run docker_init.sh on every node of the region",
+                    r.id,
+                    first.path.display(),
+                    other.path.display(),
+                    differing.join(", ")
+                ),
+            );
+            f.evidence.insert("keys".into(), differing.into());
+            out.push(f);
+        }
+    }
+    Outcome::Ran(out)
+}

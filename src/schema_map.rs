@@ -1,0 +1,249 @@
+//! The MetaDB schema map (`rules/schema.yaml`, or `--schema-map FILE`): which table and
+//! columns hold each fact. Parts of the OMS MetaDB layout are not public, so they are
+//! data a user can override rather than names wired into the rules.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::facts::DbRole;
+
+const DEFAULT_MAP: &str = include_str!("../rules/schema.yaml");
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+pub enum Role {
+    #[serde(rename = "rm")]
+    Rm,
+    #[serde(rename = "cm")]
+    Cm,
+    #[serde(rename = "cm_hb")]
+    Heartbeat,
+}
+
+impl Role {
+    pub fn db_role(self) -> DbRole {
+        match self {
+            Role::Rm => DbRole::Rm,
+            Role::Cm => DbRole::Cm,
+            Role::Heartbeat => DbRole::Heartbeat,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectTable {
+    pub role: Role,
+    pub table: String,
+    pub id: String,
+    pub name: String,
+    pub status: String,
+    pub source_datasource: String,
+    pub sink_datasource: String,
+    pub created: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatasourceTable {
+    pub role: Role,
+    pub table: String,
+    pub id: String,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub ds_type: String,
+    pub extra_attributes: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NormalConfigTable {
+    pub role: Role,
+    pub table: String,
+    pub id: String,
+    pub name: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterInfoTable {
+    pub role: Role,
+    pub table: String,
+    pub region: String,
+    pub cm_url: String,
+    pub code: String,
+    pub is_default: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VersionTable {
+    pub role: Role,
+    pub table: String,
+    pub version: String,
+    pub modified: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigJobTable {
+    pub role: Role,
+    pub table: String,
+    pub id: String,
+    pub job_name: String,
+    pub key: String,
+    pub value: String,
+    pub source_key_prefix: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeartbeatTable {
+    pub role: Role,
+    pub table: String,
+    pub id: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SchemaMap {
+    pub projects: ProjectTable,
+    pub sync_projects: ProjectTable,
+    pub datasources: DatasourceTable,
+    pub normal_config: NormalConfigTable,
+    pub cluster_info: ClusterInfoTable,
+    pub versions: VersionTable,
+    pub config_job: ConfigJobTable,
+    pub heartbeat: HeartbeatTable,
+}
+
+/// The fact a table feeds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableFact {
+    Projects,
+    SyncProjects,
+    Datasources,
+    NormalConfig,
+    ClusterInfo,
+    Versions,
+    ConfigJob,
+    Heartbeat,
+}
+
+impl SchemaMap {
+    pub fn builtin() -> Self {
+        // Embedded and covered by a test: a failure is a build defect.
+        serde_saphyr::from_str(DEFAULT_MAP).expect("rules/schema.yaml is valid")
+    }
+
+    pub fn load(path: &Path) -> Result<Self> {
+        if path.is_dir() {
+            return Err(Error::parse_no_pos(
+                path,
+                "is a directory, expected a schema map file",
+            ));
+        }
+        let text = std::fs::read_to_string(path).map_err(|e| Error::unreadable(path, e))?;
+        serde_saphyr::from_str(&text).map_err(|e| {
+            let msg = e.to_string();
+            let line = crate::sources::yaml_error_line(&msg);
+            Error::parse(
+                path,
+                line,
+                0,
+                format!("invalid schema map: {}", first_line(&msg)),
+            )
+        })
+    }
+
+    fn entries(&self) -> [(TableFact, Role, &str); 8] {
+        [
+            (
+                TableFact::Projects,
+                self.projects.role,
+                &self.projects.table,
+            ),
+            (
+                TableFact::SyncProjects,
+                self.sync_projects.role,
+                &self.sync_projects.table,
+            ),
+            (
+                TableFact::Datasources,
+                self.datasources.role,
+                &self.datasources.table,
+            ),
+            (
+                TableFact::NormalConfig,
+                self.normal_config.role,
+                &self.normal_config.table,
+            ),
+            (
+                TableFact::ClusterInfo,
+                self.cluster_info.role,
+                &self.cluster_info.table,
+            ),
+            (
+                TableFact::Versions,
+                self.versions.role,
+                &self.versions.table,
+            ),
+            (
+                TableFact::ConfigJob,
+                self.config_job.role,
+                &self.config_job.table,
+            ),
+            (
+                TableFact::Heartbeat,
+                self.heartbeat.role,
+                &self.heartbeat.table,
+            ),
+        ]
+    }
+
+    /// The fact a table of a database with this role feeds; `Unknown` roles match by
+    /// table name alone (a dump whose database config.yaml does not name).
+    pub fn fact_for(&self, role: DbRole, table: &str) -> Option<TableFact> {
+        self.entries()
+            .into_iter()
+            .find(|(_, r, t)| {
+                t.eq_ignore_ascii_case(table) && (role == DbRole::Unknown || r.db_role() == role)
+            })
+            .map(|(f, _, _)| f)
+    }
+
+    /// Guesses a database's role from the tables it holds, when config.yaml is silent.
+    pub fn role_from_table(&self, table: &str) -> Option<DbRole> {
+        self.entries()
+            .into_iter()
+            .find(|(_, _, t)| t.eq_ignore_ascii_case(table))
+            .map(|(_, r, _)| r.db_role())
+    }
+}
+
+fn first_line(s: &str) -> String {
+    crate::sources::redact::redact_line(s.lines().next().unwrap_or(""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_map_targets_the_reference_schema() {
+        let m = SchemaMap::builtin();
+        assert_eq!(
+            m.fact_for(DbRole::Rm, "oms_project"),
+            Some(TableFact::Projects)
+        );
+        assert_eq!(m.fact_for(DbRole::Cm, "oms_project"), None);
+        assert_eq!(
+            m.fact_for(DbRole::Unknown, "heatbeat_sequence"),
+            Some(TableFact::Heartbeat)
+        );
+        assert_eq!(m.role_from_table("config_job"), Some(DbRole::Cm));
+        assert_eq!(m.config_job.source_key_prefix, "sourceFile.");
+    }
+}

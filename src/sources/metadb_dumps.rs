@@ -1,0 +1,136 @@
+//! The MetaDB from dump files: each dump is scanned by its own builder, dumps in
+//! parallel, and the parts merged.
+//!
+//! cm dumps go first: their `config_job` rows name the projects whose rows the rm dump
+//! must keep in full (OMS005 needs their source type and creation time).
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use super::dump::{self, Interest, TableDef, Value, Visitor};
+use crate::error::{Error, Result};
+use crate::facts::builder::{FactsBuilder, RowFetcher};
+use crate::facts::{Component, DbRole, Input, MetaDb};
+use crate::schema_map::SchemaMap;
+
+struct DumpVisitor<'b, 's> {
+    builder: &'b mut FactsBuilder<'s>,
+}
+
+impl Visitor for DumpVisitor<'_, '_> {
+    fn database(&mut self, name: &str) {
+        self.builder.database(name);
+    }
+
+    fn table(&mut self, table: &TableDef) -> Interest {
+        self.builder.table(table)
+    }
+
+    fn row(&mut self, _table: &TableDef, values: &[Value<'_>], offset: u64) -> Result<()> {
+        self.builder.row(values, offset);
+        Ok(())
+    }
+
+    fn table_done(&mut self, table: &TableDef, rows: u64) {
+        self.builder.table_done(table, rows);
+    }
+}
+
+/// Reads project rows again from the dump they streamed from.
+struct DumpFetcher<'p> {
+    path: &'p Path,
+}
+
+impl RowFetcher for DumpFetcher<'_> {
+    fn fetch(&mut self, table: &TableDef, loc: u64) -> Result<Vec<Option<Vec<u8>>>> {
+        Ok(dump::read_row_at(self.path, table, loc)?
+            .into_iter()
+            .map(|v| match v {
+                dump::OwnedValue::Null => None,
+                dump::OwnedValue::Text(b) | dump::OwnedValue::Number(b) => Some(b),
+            })
+            .collect())
+    }
+}
+
+struct Scanned {
+    metadb: MetaDb,
+    input: Input,
+}
+
+fn scan_one(
+    path: &Path,
+    schema: &SchemaMap,
+    roles: &HashMap<String, DbRole>,
+    wanted: &HashSet<String>,
+) -> Result<Scanned> {
+    let (hash, scanned) = rayon::join(
+        || super::sha256_file(path),
+        || -> Result<MetaDb> {
+            let mut b = FactsBuilder::new(schema, roles.clone());
+            b.want_projects(wanted.iter().cloned());
+            b.begin_source(Some(path.to_path_buf()), 0);
+            let summary = dump::scan(path, &mut DumpVisitor { builder: &mut b })?;
+            if summary.database.is_none() {
+                return Err(Error::parse_no_pos(
+                    path,
+                    "cannot tell which database this dump holds: no '-- Host: … Database: …' header, USE or CREATE DATABASE",
+                ));
+            }
+            let mut fetcher = DumpFetcher { path };
+            b.finish(&mut [&mut fetcher])
+        },
+    );
+    Ok(Scanned {
+        metadb: scanned?,
+        input: Input {
+            kind: "dump",
+            path: path.display().to_string(),
+            sha256: Some(hash?),
+        },
+    })
+}
+
+/// Every dump, cm dumps first, into one MetaDB.
+pub fn read_dumps(
+    paths: &[PathBuf],
+    schema: &SchemaMap,
+    roles: HashMap<String, DbRole>,
+    components: &[Component],
+) -> Result<(MetaDb, Vec<Input>)> {
+    let peeked: Vec<(PathBuf, Option<String>)> = paths
+        .par_iter()
+        .map(|p| Ok((p.clone(), dump::peek_database(p)?)))
+        .collect::<Result<_>>()?;
+    let is_cm = |db: &Option<String>| {
+        db.as_ref()
+            .and_then(|d| roles.get(d))
+            .is_some_and(|r| *r == DbRole::Cm)
+    };
+    let (first, rest): (Vec<_>, Vec<_>) = peeked.into_iter().partition(|(_, db)| is_cm(db));
+    let mut wanted: HashSet<String> = components
+        .iter()
+        .filter_map(|c| c.project_id.clone())
+        .collect();
+    let mut metadb = MetaDb::default();
+    let mut inputs = Vec::new();
+    for phase in [first, rest] {
+        let scanned: Vec<Scanned> = phase
+            .par_iter()
+            .map(|(p, _)| scan_one(p, schema, &roles, &wanted))
+            .collect::<Result<_>>()?;
+        for s in scanned {
+            wanted.extend(
+                s.metadb
+                    .config_jobs
+                    .iter()
+                    .filter_map(|j| crate::facts::link::project_id_of(&j.job_name)),
+            );
+            metadb.merge(s.metadb);
+            inputs.push(s.input);
+        }
+    }
+    Ok((metadb, inputs))
+}

@@ -1,0 +1,65 @@
+//! Helpers shared by the CLI tests: run the real binary, parse its JSON report.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub struct Out {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn fixture(rel: &str) -> PathBuf {
+    root().join("fixtures").join(rel)
+}
+
+/// Runs omslint in `dir` with a pinned clock and no colour.
+pub fn omslint_in(dir: &Path, args: &[&str]) -> Out {
+    let out = Command::new(env!("CARGO_BIN_EXE_omslint"))
+        .args(args)
+        .current_dir(dir)
+        .env("SOURCE_DATE_EPOCH", "1795000000")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("omslint runs");
+    Out {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+pub fn omslint(args: &[&str]) -> Out {
+    omslint_in(&root(), args)
+}
+
+pub fn json(out: &Out) -> serde_json::Value {
+    serde_json::from_str(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}); exit {}\nstdout:\n{}\nstderr:\n{}",
+            out.code, out.stdout, out.stderr
+        )
+    })
+}
+
+/// (code, severity, subject id) of every finding.
+pub fn findings(report: &serde_json::Value) -> Vec<(String, String, String)> {
+    report["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap_or_default().to_string(),
+                f["severity"].as_str().unwrap_or_default().to_string(),
+                f["subject"]["id"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
