@@ -21,6 +21,10 @@ pub struct Rules {
     pub supplementary_equal: bool,
     /// Bytes, not characters (`binary`, or a value that is not UTF-8).
     pub bytes: bool,
+    /// The Unicode Collation Algorithm (`unicode_ci`, `0900_ai_ci`, `uca1400`): `ß` weighs
+    /// as `ss`, `Œ` as `OE`, and the dotless `ı` is a letter of its own; `general_ci`
+    /// instead folds `ß` to `S` and `ı` to `I`.
+    pub uca: bool,
 }
 
 impl Rules {
@@ -31,6 +35,7 @@ impl Rules {
             pad_space: false,
             supplementary_equal: false,
             bytes: true,
+            uca: false,
         };
         let Some(c) = collation.map(str::to_ascii_lowercase) else {
             return exact;
@@ -59,6 +64,7 @@ impl Rules {
             pad_space: !nopad,
             supplementary_equal: c.contains("general") || c.ends_with("_unicode_ci"),
             bytes: false,
+            uca: c.contains("unicode") || c.contains("_0900_") || c.contains("uca"),
         }
     }
 }
@@ -66,7 +72,7 @@ impl Rules {
 /// The base letter of accented Latin-1 letters (U+00C0..U+00FF), `\0` when it has none.
 const LATIN1: &[u8; 64] = b"AAAAAA\0CEEEEIIIIDNOOOOO\0OUUUUY\0SAAAAAA\0CEEEEIIIIDNOOOOO\0OUUUUY\0Y";
 /// The same for Latin Extended-A (U+0100..U+017F).
-const LATIN_EXT_A: &[u8; 128] = b"AAAAAACCCCCCCCDDDDEEEEEEEEEEGGGGGGGGHHHHIIIIIIIIII\0\0JJKKKLLLLLLLLLLNNNNNNNNNOOOOOO\0\0RRRRRRSSSSSSSSTTTTTTUUUUUUUUUUUUWWYYYZZZZZZS";
+const LATIN_EXT_A: &[u8; 128] = b"AAAAAACCCCCCCCDDDDEEEEEEEEEEGGGGGGGGHHHHIIIIIIIIII\0\0JJKKKLLLLLL\0\0\0\0NNNNNNNNNOOOOOO\0\0RRRRRRSSSSSSSSTTTTTTUUUUUUUUUUUUWWYYYZZZZZZS";
 
 fn base_letter(c: char) -> Option<char> {
     let cp = c as u32;
@@ -106,6 +112,23 @@ pub fn key(rules: Rules, value: &[u8]) -> Vec<u8> {
         if rules.supplementary_equal && (c as u32) > 0xFFFF {
             out.push('\u{FFFD}');
             continue;
+        }
+        if rules.uca && rules.fold_accents {
+            match c {
+                'ß' => {
+                    out.push_str(if rules.fold_case { "SS" } else { "ss" });
+                    continue;
+                }
+                'Œ' | 'œ' if rules.fold_case => {
+                    out.push_str("OE");
+                    continue;
+                }
+                'ı' => {
+                    out.push(c);
+                    continue;
+                }
+                _ => {}
+            }
         }
         if rules.fold_accents {
             if is_combining_mark(c) {
@@ -158,6 +181,17 @@ mod tests {
         assert!(!same("utf8mb4_general_ci", "订单同步", "订单迁移"));
         assert!(same("utf8mb4_general_ci", "订单同步", "订单同步 "));
         assert!(same("utf8mb4_general_ci", "a😀", "a🎉"));
+    }
+
+    #[test]
+    fn uca_expands_and_keeps_dotless_i() {
+        assert!(same("utf8mb4_unicode_ci", "Straße", "STRASSE"));
+        assert!(!same("utf8mb4_general_ci", "Straße", "STRASSE"));
+        assert!(same("utf8mb4_general_ci", "ß", "s"));
+        assert!(same("utf8mb4_unicode_ci", "Œuvre", "oeuvre"));
+        assert!(!same("utf8mb4_unicode_ci", "ı", "I"));
+        assert!(same("utf8mb4_general_ci", "ı", "I"));
+        assert!(!same("utf8mb4_general_ci", "Ł", "L"));
     }
 
     #[test]

@@ -1,0 +1,146 @@
+//! A real MariaDB server for tests: Debian's mariadbd started on 127.0.0.1 on a free port
+//! in a temporary data directory, stopped by its PID when the handle drops, whatever
+//! happened in the test. A server that cannot start fails the test: it never skips.
+
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+pub struct MariaDb {
+    pub dir: PathBuf,
+    pub port: u16,
+    pub socket: PathBuf,
+    child: Child,
+}
+
+fn find(name: &str) -> PathBuf {
+    for dir in ["/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin", "/sbin"] {
+        let p = Path::new(dir).join(name);
+        if p.is_file() {
+            return p;
+        }
+    }
+    panic!("{name} is not installed: the tests need Debian's mariadb-server and mariadb-client (scripts/test.sh installs them)");
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port on 127.0.0.1")
+}
+
+impl MariaDb {
+    pub fn start() -> MariaDb {
+        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+        let dir = std::env::temp_dir().join(format!("omslint-mariadb-{}-{nanos}", std::process::id()));
+        let data = dir.join("data");
+        std::fs::create_dir_all(&data).expect("temp dir");
+        let install = Command::new(find("mariadb-install-db"))
+            .args(["--no-defaults", "--auth-root-authentication-method=normal", "--skip-test-db"])
+            .arg(format!("--datadir={}", data.display()))
+            .args(if is_root() { vec!["--user=root"] } else { vec![] })
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .output()
+            .expect("mariadb-install-db runs");
+        assert!(
+            install.status.success(),
+            "mariadb-install-db failed: {}",
+            String::from_utf8_lossy(&install.stderr)
+        );
+        let socket = dir.join("mysqld.sock");
+        let port = free_port();
+        let mut cmd = Command::new(find("mariadbd"));
+        cmd.arg("--no-defaults")
+            .arg(format!("--datadir={}", data.display()))
+            .arg(format!("--socket={}", socket.display()))
+            .arg(format!("--pid-file={}", dir.join("mysqld.pid").display()))
+            .arg(format!("--log-error={}", dir.join("mysqld.err").display()))
+            .args(["--bind-address=127.0.0.1", "--skip-log-bin", "--innodb-buffer-pool-size=64M"])
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        if is_root() {
+            cmd.arg("--user=root");
+        }
+        let child = cmd.spawn().expect("mariadbd starts");
+        let server = MariaDb { dir, port, socket, child };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if server.try_sql("SELECT 1").is_ok() {
+                return server;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        let log = std::fs::read_to_string(server.dir.join("mysqld.err")).unwrap_or_default();
+        panic!("MariaDB did not accept connections within 60 s:\n{log}");
+    }
+
+    fn client(&self) -> Command {
+        let mut c = Command::new(find("mariadb"));
+        c.arg("--no-defaults")
+            .arg("--protocol=socket")
+            .arg(format!("--socket={}", self.socket.display()))
+            .args(["-uroot", "--batch", "--skip-column-names", "--default-character-set=utf8mb4"]);
+        c
+    }
+
+    fn try_sql(&self, sql: &str) -> Result<String, String> {
+        let out = self
+            .client()
+            .args(["-e", sql])
+            .output()
+            .map_err(|e| e.to_string())?;
+        if out.status.success() {
+            Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).into_owned())
+        }
+    }
+
+    /// Runs SQL with the mariadb client; panics with the server's message on failure.
+    pub fn sql(&self, sql: &str) -> String {
+        self.try_sql(sql).unwrap_or_else(|e| panic!("SQL failed: {e}\n{sql}"))
+    }
+
+    /// Dumps one database with the real mariadb-dump.
+    pub fn dump(&self, database: &str, to: &Path) {
+        let out = Command::new(find("mariadb-dump"))
+            .arg("--no-defaults")
+            .arg(format!("--socket={}", self.socket.display()))
+            .args(["-uroot", "--single-transaction", "--skip-dump-date", database])
+            .output()
+            .expect("mariadb-dump runs");
+        assert!(out.status.success(), "mariadb-dump: {}", String::from_utf8_lossy(&out.stderr));
+        std::fs::write(to, out.stdout).expect("write dump");
+    }
+}
+
+fn is_root() -> bool {
+    std::env::var("USER").is_ok_and(|u| u == "root")
+        || Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0"))
+}
+
+impl Drop for MariaDb {
+    fn drop(&mut self) {
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                break;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
