@@ -19,7 +19,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check a deployment against the upgrade guides.
-    Lint(LintArgs),
+    Lint(Box<LintArgs>),
     /// List every rule: code, name, severity, fixable, applies-to.
     Rules(RulesArgs),
     /// Print a rule's full documentation.

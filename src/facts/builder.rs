@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use super::projects::{ProjectAggregator, ProjectRow};
 use super::{
-    ClusterInfo, ColumnMeta, ConfigJob, DataSource, Database, DbRole, HeartbeatStats, MetaDb,
+    ClusterInfo, ColumnMeta, ConfigJob, DataSource, Database, DbRole, MetaDb,
     Project, ProjectFacts, ProjectKind, TableMeta, VersionRow,
 };
 use crate::error::Result;
@@ -341,7 +341,7 @@ impl<'s> FactsBuilder<'s> {
                 .metadb
                 .heartbeat
                 .entry(db_name)
-                .or_insert(HeartbeatStats::default());
+                .or_default();
             e.rows += rows;
         }
         self.current = None;

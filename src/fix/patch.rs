@@ -21,7 +21,10 @@ pub fn replace_value(
     // Keep a trailing comment: `cm_url: http://x:8080  # VIP`.
     let comment = after_colon
         .find(" #")
-        .map(|i| &after_colon[i..])
+        .map(|i| {
+            let start = after_colon[..i].trim_end().len();
+            &after_colon[start..]
+        })
         .unwrap_or("");
     let new_line = format!("{}{key}: {new_value}{comment}{ending}", &body[..indent_len]);
     // No context lines: a neighbour may be a password line, and a patch must never

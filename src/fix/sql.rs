@@ -15,7 +15,6 @@ pub fn literal(value: &str) -> String {
         match c {
             '\0' => out.push_str("\\0"),
             '\'' => out.push_str("\\'"),
-            '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
@@ -48,7 +47,7 @@ mod tests {
     fn escapes_every_special_character() {
         assert_eq!(literal("it's"), r"'it\'s'");
         assert_eq!(literal(r"a\b"), r"'a\\b'");
-        assert_eq!(literal("a\0b\nc\r\u{1a}\""), r#"'a\0b\nc\r\Z\"'"#);
+        assert_eq!(literal("a\0b\nc\r\u{1a}\""), r#"'a\0b\nc\r\Z"'"#);
         assert_eq!(literal("订单同步😀"), "'订单同步😀'");
     }
 

@@ -75,7 +75,11 @@ fn render_finding(out: &mut String, f: &Finding, handler: &GraphicalReportHandle
             miette::Report::new(d).with_source_code(NamedSource::new(path, text))
         }
         None => {
-            let mut text = format!("{} {}", f.subject.kind, f.subject.id);
+            let mut text = if f.subject.kind == "deployment" {
+                "deployment".to_string()
+            } else {
+                format!("{} {}", f.subject.kind, f.subject.id)
+            };
             if let Some(loc) = &f.location {
                 let _ = write!(text, " ({}:{})", loc.path, loc.line);
             }
@@ -83,6 +87,7 @@ fn render_finding(out: &mut String, f: &Finding, handler: &GraphicalReportHandle
         }
     };
     let _ = handler.render_report(out, report.as_ref());
+    out.push('\n');
 }
 
 trait HelpSuffix {

@@ -190,7 +190,7 @@ mod tests {
         let sql = fix.sql.unwrap();
         assert_eq!(
             sql,
-            "UPDATE `rm_340`.`oms_project` SET `project_name` = 'new' WHERE `id` = 'p_1' AND `project_name` = BINARY 'it\\'s \\\\\\\\ 订单';"
+            "UPDATE `rm_340`.`oms_project` SET `project_name` = 'new' WHERE `id` = 'p_1' AND `project_name` = BINARY 'it\\'s \\\\ 订单';"
         );
         assert!(fix
             .rollback_sql

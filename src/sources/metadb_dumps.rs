@@ -62,6 +62,7 @@ struct Scanned {
 
 fn scan_one(
     path: &Path,
+    database: Option<&str>,
     schema: &SchemaMap,
     roles: &HashMap<String, DbRole>,
     wanted: &HashSet<String>,
@@ -72,8 +73,11 @@ fn scan_one(
             let mut b = FactsBuilder::new(schema, roles.clone());
             b.want_projects(wanted.iter().cloned());
             b.begin_source(Some(path.to_path_buf()), 0);
+            if let Some(db) = database {
+                b.database(db);
+            }
             let summary = dump::scan(path, &mut DumpVisitor { builder: &mut b })?;
-            if summary.database.is_none() {
+            if summary.database.is_none() && database.is_none() {
                 return Err(Error::parse_no_pos(
                     path,
                     "cannot tell which database this dump holds: no '-- Host: … Database: …' header, USE or CREATE DATABASE",
@@ -119,7 +123,7 @@ pub fn read_dumps(
     for phase in [first, rest] {
         let scanned: Vec<Scanned> = phase
             .par_iter()
-            .map(|(p, _)| scan_one(p, schema, &roles, &wanted))
+            .map(|(p, db)| scan_one(p, db.as_deref(), schema, &roles, &wanted))
             .collect::<Result<_>>()?;
         for s in scanned {
             wanted.extend(

@@ -20,6 +20,15 @@ fn is_yaml(p: &Path) -> bool {
             .is_some_and(|x| x.eq_ignore_ascii_case("yaml") || x.eq_ignore_ascii_case("yml"))
 }
 
+/// `dir.join(name)`, without the `./` prefix a relative `.` would put in every message.
+fn under(dir: &Path, name: &str) -> PathBuf {
+    if dir == Path::new(".") {
+        PathBuf::from(name)
+    } else {
+        dir.join(name)
+    }
+}
+
 /// Adds what a snapshot directory holds to `list`.
 pub fn discover(dir: &Path, list: &mut SourceList) -> Result<()> {
     let meta = std::fs::metadata(dir).map_err(|e| Error::unreadable(dir, e))?;
@@ -29,11 +38,11 @@ pub fn discover(dir: &Path, list: &mut SourceList) -> Result<()> {
             dir.display()
         )));
     }
-    let root_config = dir.join("config.yaml");
+    let root_config = under(dir, "config.yaml");
     if root_config.exists() {
         list.configs.push((root_config, None));
     }
-    let regions = dir.join("regions");
+    let regions = under(dir, "regions");
     if regions.is_dir() {
         for r in sorted_entries(&regions)?.into_iter().filter(|p| p.is_dir()) {
             let name = r.file_name().map(|n| n.to_string_lossy().into_owned());
@@ -48,7 +57,7 @@ pub fn discover(dir: &Path, list: &mut SourceList) -> Result<()> {
             }
         }
     }
-    let metadb = dir.join("metadb");
+    let metadb = under(dir, "metadb");
     if metadb.is_dir() {
         for p in sorted_entries(&metadb)? {
             if p.is_file() && p.extension().is_some_and(|x| x.eq_ignore_ascii_case("sql")) {
@@ -56,15 +65,15 @@ pub fn discover(dir: &Path, list: &mut SourceList) -> Result<()> {
             }
         }
     }
-    let components = dir.join("components");
+    let components = under(dir, "components");
     if components.is_dir() {
         list.components.push(components);
     }
-    let docker = dir.join("docker-inspect.json");
+    let docker = under(dir, "docker-inspect.json");
     if docker.exists() && list.docker_inspect.is_none() {
         list.docker_inspect = Some(docker);
     }
-    let settings = dir.join("omslint.yaml");
+    let settings = under(dir, "omslint.yaml");
     if settings.exists() && list.settings.is_none() {
         list.settings = Some(settings);
     }

@@ -473,7 +473,7 @@ impl<'v> Driver<'v> {
         let body = text.trim_start_matches(['-', '#']).trim();
         if body.starts_with("Dump completed") {
             self.completed = true;
-        } else if self.statements == 0 && body.starts_with("Host:") {
+        } else if body.starts_with("Host:") {
             if let Some((_, db)) = body.split_once("Database:") {
                 let db = db.trim();
                 if !db.is_empty() && self.header_db.is_none() {

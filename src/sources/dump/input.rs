@@ -176,7 +176,6 @@ impl Input {
 }
 
 pub(super) fn count_newlines(bytes: &[u8]) -> u64 {
-    if std::env::var_os("NOLINES").is_some() { return 0; }
     memchr::memchr_iter(b'\n', bytes).count() as u64
 }
 
