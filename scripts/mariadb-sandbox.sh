@@ -2,7 +2,8 @@
 # A throw-away MariaDB server for fixtures, tests and benchmarks.
 #
 #   source scripts/mariadb-sandbox.sh
-#   mariadb_sandbox_start "$dir"              # creates $dir/data on first use, starts mariadbd
+#   mariadb_sandbox_start "$dir" [OPTION...]  # creates $dir/data on first use, starts mariadbd;
+#                                             # OPTIONs are extra mariadbd options
 #   trap 'mariadb_sandbox_stop "$dir"' EXIT
 #   mariadb_sandbox_client -e 'SELECT 1'      # root over the socket, no password
 #
@@ -76,9 +77,9 @@ mariadb_sandbox_client() {
   "$client" --no-defaults --protocol=socket --socket="${MARIADB_SANDBOX_SOCKET:?mariadb_sandbox_start first}" -uroot "$@"
 }
 
-# mariadb_sandbox_start DIR
+# mariadb_sandbox_start DIR [MARIADBD-OPTION...]: extra options go last (they win).
 mariadb_sandbox_start() {
-  local dir=${1:?usage: mariadb_sandbox_start DIR}
+  local dir=${1:?usage: mariadb_sandbox_start DIR [MARIADBD-OPTION...]}
   local mariadbd install_db client user_opt=() port pid attempt waited sock via_sock via_tcp
   mariadbd=$(_mariadb_sandbox_find mariadbd mysqld) || {
     _mariadb_sandbox_say "mariadbd is not installed (Debian/Ubuntu: apt-get install mariadb-server mariadb-client)"
@@ -131,7 +132,7 @@ mariadb_sandbox_start() {
       --character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci \
       --innodb-buffer-pool-size=256M --innodb-log-file-size=64M \
       --innodb-flush-log-at-trx-commit=2 --max-allowed-packet=256M \
-      </dev/null >"$dir/mysqld.out" 2>&1 &
+      "${@:2}" </dev/null >"$dir/mysqld.out" 2>&1 &
     pid=$!
 
     waited=0

@@ -116,8 +116,9 @@ pub struct Fix {
     pub kind: FixKind,
     pub applicability: Applicability,
     pub description: String,
-    /// The database the SQL runs in (`USE` is part of `sql` too, for the mysql client).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The database the SQL runs in: applying needs it; the report does not carry it
+    /// (SPEC §4), the SQL names its tables with their database.
+    #[serde(skip)]
     pub database: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sql: Option<String>,

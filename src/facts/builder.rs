@@ -65,7 +65,7 @@ pub struct FactsBuilder<'s> {
     current_path: Option<PathBuf>,
     current_fetcher: usize,
     /// The fact of the table being streamed and its column positions by name.
-    current: Option<(TableFact, HashMap<String, usize>)>,
+    current: Option<(TableFact, Vec<(String, usize)>)>,
     projects: Option<ProjectSide>,
     sync_projects: Option<ProjectSide>,
 }
@@ -165,7 +165,7 @@ impl<'s> FactsBuilder<'s> {
             self.current = None;
             return Interest::Skip;
         };
-        let cols: HashMap<String, usize> = def
+        let cols: Vec<(String, usize)> = def
             .columns
             .iter()
             .enumerate()
@@ -194,14 +194,18 @@ impl<'s> FactsBuilder<'s> {
         fact: TableFact,
         def: &TableDef,
         db: &str,
-        cols: &HashMap<String, usize>,
+        cols: &[(String, usize)],
     ) {
         let (map, kind) = if fact == TableFact::Projects {
             (&self.schema.projects, ProjectKind::Migration)
         } else {
             (&self.schema.sync_projects, ProjectKind::Sync)
         };
-        let col = |n: &str| cols.get(&n.to_ascii_lowercase()).copied();
+        let col = |n: &str| {
+            cols.iter()
+                .find(|(c, _)| c.eq_ignore_ascii_case(n))
+                .map(|&(_, i)| i)
+        };
         let pcols = ProjectCols {
             id: col(&map.id),
             name: col(&map.name),
@@ -238,9 +242,11 @@ impl<'s> FactsBuilder<'s> {
         let Some((fact, cols)) = &self.current else {
             return;
         };
+        // A linear scan over a handful of columns beats hashing an allocated key per row.
         let get = |name: &str| {
-            cols.get(&name.to_ascii_lowercase())
-                .and_then(|&i| values.get(i))
+            cols.iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                .and_then(|&(_, i)| values.get(i))
         };
         let s = self.schema;
         match fact {

@@ -193,18 +193,6 @@ impl ProjectAggregator {
             return;
         }
         let live = !status_is(&status, "RELEASED");
-        if live {
-            if let Some(s) = row.source_ds {
-                self.facts
-                    .live_source_ds
-                    .insert(String::from_utf8_lossy(s).into_owned());
-            }
-            if let Some(s) = row.sink_ds {
-                self.facts
-                    .live_sink_ds
-                    .insert(String::from_utf8_lossy(s).into_owned());
-            }
-        }
         if NOT_READY.iter().any(|s| status_is(&status, s)) {
             self.facts.not_ready.push(row.to_project());
         }
@@ -233,6 +221,14 @@ impl ProjectAggregator {
         datasources: &BTreeMap<String, DataSource>,
         fetch: &mut dyn FnMut(u64) -> Result<Project>,
     ) -> Result<ProjectFacts> {
+        for e in self.entries.iter().filter(|e| e.live) {
+            if let Some(n) = self.ds_names.get(e.source_ds as usize) {
+                self.facts.live_source_ds.insert(n.clone());
+            }
+            if let Some(n) = self.ds_names.get(e.sink_ds as usize) {
+                self.facts.live_sink_ds.insert(n.clone());
+            }
+        }
         let flagged = |pred: &dyn Fn(&DataSource) -> bool| -> HashSet<u32> {
             self.ds_names
                 .iter()
