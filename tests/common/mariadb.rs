@@ -107,6 +107,17 @@ impl MariaDb {
         self.try_sql(sql).unwrap_or_else(|e| panic!("SQL failed: {e}\n{sql}"))
     }
 
+    /// Runs an SQL file in a database (the file is the client's standard input).
+    pub fn load(&self, database: &str, file: &Path) {
+        let out = self
+            .client()
+            .arg(database)
+            .stdin(std::fs::File::open(file).expect("SQL file"))
+            .output()
+            .expect("mariadb client runs");
+        assert!(out.status.success(), "loading {}: {}", file.display(), String::from_utf8_lossy(&out.stderr));
+    }
+
     /// Dumps one database with the real mariadb-dump.
     pub fn dump(&self, database: &str, to: &Path) {
         let out = Command::new(find("mariadb-dump"))

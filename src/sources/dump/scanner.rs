@@ -82,10 +82,7 @@ pub(super) fn advance_in_row(hay: &[u8], mut i: usize, st: &mut State) -> Option
             }
             State::InQuote(q) => {
                 let rest = hay.get(i..)?;
-                let k = match rest.iter().take(24).position(|&b| b == q || b == b'\\') {
-                    Some(k) => k,
-                    None => 24 + memchr2(q, b'\\', rest.get(24..)?)?,
-                };
+                let k = memchr2(q, b'\\', rest)?;
                 let p = i + k;
                 if hay.get(p) == Some(&q) {
                     i = p + 1;
