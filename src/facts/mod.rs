@@ -249,7 +249,6 @@ pub struct ConfigJob {
 #[derive(Debug, Clone, Default)]
 pub struct HeartbeatStats {
     pub rows: u64,
-    pub max_id: Option<i64>,
 }
 
 /// Everything read from the MetaDB (dumps or live).
@@ -305,7 +304,6 @@ impl MetaDb {
         for (db, h) in other.heartbeat {
             let e = self.heartbeat.entry(db).or_default();
             e.rows += h.rows;
-            e.max_id = e.max_id.max(h.max_id);
         }
     }
 }

@@ -8,7 +8,6 @@
 //! finding can point at it. Secrets are dropped on reading, never stored.
 
 use std::collections::{BTreeMap, HashMap};
-use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
@@ -69,21 +68,7 @@ fn read_component(name: String, dir: PathBuf) -> Result<Component> {
     })
 }
 
-/// The IPv4 address that starts a component name (`10.0.0.1-9000:connector_v2:…`).
-pub fn host_ip(name: &str) -> Option<String> {
-    let head = name.split(['-', ':']).next()?;
-    head.parse::<Ipv4Addr>().ok().map(|ip| ip.to_string())
-}
-
-/// The project id among the name's `:`/`-` separated tokens (`p_4ctqmcbkvaps`).
-pub fn project_id(name: &str) -> Option<String> {
-    name.split([':', '-'])
-        .find(|t| {
-            t.strip_prefix("p_")
-                .is_some_and(|id| !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric()))
-        })
-        .map(str::to_string)
-}
+pub use crate::facts::link::{host_ip_of as host_ip, project_id_of as project_id};
 
 type Settings = BTreeMap<String, SourceSetting>;
 
