@@ -73,7 +73,7 @@ def main():
     w(f"- date: {f.get('date', '?')}; git: {f.get('git_rev', '?')}; "
       f"omslint: {f.get('omslint_version') or f.get('omslint_status', '?')}")
     w(f"- machine: {f.get('cpu', '?')}, {f.get('mem', '?')} RAM, Linux {f.get('kernel', '?')}; "
-      f"MariaDB {f.get('mariadb', '?')}")
+      f"MariaDB {f.get('mariadb', '?')}; load average at start {f.get('loadavg', '?')}")
     files = ", ".join(
         f"{k[5:]}.sql {mb(int(v)):,.1f} MB" for k, v in f.items() if k.startswith("file_"))
     w(f"- data: `{f['dir']}` — {mb(n_bytes):,.1f} MB of dumps ({n_bytes / 2**30:.2f} GiB): {files}")
@@ -118,6 +118,10 @@ def main():
     else:
         w("| manual: FAILED | — | — | — | — |")
     w("")
+    for label in ("large", "small"):
+        if f.get(f"omslint_{label}_error"):
+            w(f"omslint on the {label} set exited {f.get(f'omslint_{label}_rc')}: `{f[f'omslint_{label}_error']}`")
+            w("")
 
     omslint_mbps = mbps(n_bytes, omslint_wall) if status == "ok" else None
     cat_mbps = mbps(n_bytes, cat_wall)
@@ -138,14 +142,20 @@ def main():
 
     small_rss = mib_from_kb(num(f, "omslint_small_rss_kb"))
     large_rss = mib_from_kb(num(f, "omslint_large_rss_kb"))
-    if small_rss is not None and large_rss is not None:
-        small_mb = mb(int(f["small_bytes"]))
-        worst = max(small_rss, large_rss)
-        w(f"- memory flatness: omslint peak RSS {fmt(small_rss)} MB on {small_mb:,.0f} MB of dumps, "
-          f"{fmt(large_rss)} MB on {mb(n_bytes):,.0f} MB (target < {TARGET_RSS_MIB:.0f} MB at any size: "
-          f"{'met' if worst < TARGET_RSS_MIB else 'not met'})")
+    if small_rss is not None or large_rss is not None:
+        parts = []
+        if small_rss is not None:
+            parts.append(f"{fmt(small_rss)} MB on {mb(int(f['small_bytes'])):,.0f} MB of dumps (small, "
+                         f"{fmt_wall(num(f, 'omslint_small_wall'))} s)")
+        else:
+            parts.append("— on the small set")
+        parts.append(f"{fmt(large_rss)} MB on {mb(n_bytes):,.0f} MB" if large_rss is not None
+                     else "— on the large set")
+        worst = max(x for x in (small_rss, large_rss) if x is not None)
+        w(f"- memory flatness: omslint peak RSS {', '.join(parts)} (target < {TARGET_RSS_MIB:.0f} MB "
+          f"at any size: {'met' if worst < TARGET_RSS_MIB else 'not met'})")
     else:
-        w("- memory flatness: — (omslint not measured on both data sets)")
+        w("- memory flatness: — (omslint not measured)")
     w("")
 
     if f.get("manual_status") == "ok":

@@ -4,8 +4,8 @@
 #   bash bench/run.sh [DIR]        (DIR default: bench/data/large, generated if missing)
 #
 # Environment: CARGO_TARGET_DIR (where cargo builds omslint), BENCH_OMSLINT=/path/to/omslint
-# (measure that binary, no build), BENCH_MANUAL_TUNE=0 (manual path on the sandbox's
-# default server settings).
+# (measure that binary, no build), BENCH_OMSLINT_TIMEOUT (seconds, default 900),
+# BENCH_MANUAL_TUNE=0 (manual path on the sandbox's default server settings).
 #
 # Measures, on the same dump files of DIR/metadb/:
 #   cat      reading them to /dev/null with a warm page cache (the I/O ceiling)
@@ -69,6 +69,7 @@ put mem "$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
 put kernel "$(uname -r)"
 put mariadb "$(mariadbd --version 2>/dev/null | awk '{ print $3 }')"
 put git_rev "$(git -C "$REPO_DIR" rev-parse --short HEAD 2>/dev/null || echo none)"
+put loadavg "$(cut -d' ' -f1-3 /proc/loadavg)"   # other work on the machine skews everything
 
 warm() { cat "$@" >/dev/null; }
 
@@ -99,7 +100,10 @@ put cat_gnu_wall "$(gnu_time_of cat2)"
 put cat_rss_kb "$(rss_of cat2)"
 
 # ---------------------------------------------------------------- omslint
-# BENCH_OMSLINT=/path/to/omslint measures that binary and skips the build.
+# BENCH_OMSLINT=/path/to/omslint measures that binary and skips the build. A run longer
+# than BENCH_OMSLINT_TIMEOUT seconds (default 900: the manual path takes about 60 s) is
+# stopped and reported as failed.
+OMSLINT_TIMEOUT=${BENCH_OMSLINT_TIMEOUT:-900}
 OMSLINT_OK=0
 if [[ -n ${BENCH_OMSLINT:-} ]]; then
   OMSLINT=$BENCH_OMSLINT
@@ -127,13 +131,20 @@ run_omslint() { # LABEL DATA_DIR -> sets omslint_<LABEL>_* in the results
   local -a files
   mapfile -t files < <(dump_files "$data")
   warm "${files[@]}"
-  timed "omslint-$label" "$OMSLINT" lint "$data" --format json >/dev/null 2>"$WORK/omslint-$label.stderr" || rc=$?
+  timed "omslint-$label" timeout "$OMSLINT_TIMEOUT" "$OMSLINT" lint "$data" --format json \
+    >/dev/null 2>"$WORK/omslint-$label.stderr" || rc=$?
+  if ((rc == 124)); then
+    echo "timed out after $OMSLINT_TIMEOUT s (BENCH_OMSLINT_TIMEOUT)" >"$WORK/omslint-$label.stderr"
+  elif ((rc > 128)); then
+    sed -i "1i killed by signal $((rc - 128)) after $(time_of "omslint-$label") s" "$WORK/omslint-$label.stderr"
+  fi
   put "omslint_${label}_rc" "$rc"
   if ((rc == 0 || rc == 1)); then
     put "omslint_${label}_wall" "$(time_of "omslint-$label")"
     put "omslint_${label}_gnu_wall" "$(gnu_time_of "omslint-$label")"
     put "omslint_${label}_rss_kb" "$(rss_of "omslint-$label")"
   else
+    put "omslint_${label}_error" "$(grep -m1 . "$WORK/omslint-$label.stderr" | cut -c1-300)"
     log "omslint on $data exited $rc (a bench failure); stderr:"
     tail -n 20 "$WORK/omslint-$label.stderr" >&2 || true
     BENCH_FAILED=1

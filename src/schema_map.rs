@@ -96,6 +96,8 @@ pub struct ConfigJobTable {
     pub key: String,
     pub value: String,
     pub source_key_prefix: String,
+    /// The source settings (after the prefix) the rules read; other rows are skipped.
+    pub settings: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -43,12 +43,22 @@ fn every_bad_input_is_reported_with_file_and_line() {
             serde_saphyr::from_str(&std::fs::read_to_string(dir.join("case.yaml")).unwrap())
                 .unwrap_or_else(|e| panic!("{name}/case.yaml: {e}"));
         for format in ["human", "json"] {
-            let mut args = vec!["lint".to_string(), ".".into(), "--format".into(), format.into()];
+            let mut args = vec![
+                "lint".to_string(),
+                ".".into(),
+                "--format".into(),
+                format.into(),
+            ];
             args.extend(case.args.iter().cloned());
             let argv: Vec<&str> = args.iter().map(String::as_str).collect();
             let out = omslint_in(&dir, &argv);
             if out.code != case.exit {
-                failures.push(format!("{name} ({format}): exit {} want {}: {}", out.code, case.exit, out.stderr.trim()));
+                failures.push(format!(
+                    "{name} ({format}): exit {} want {}: {}",
+                    out.code,
+                    case.exit,
+                    out.stderr.trim()
+                ));
             }
             if out.stderr.contains("panicked") || out.stderr.contains("RUST_BACKTRACE") {
                 failures.push(format!("{name}: panicked: {}", out.stderr));
@@ -59,9 +69,17 @@ fn every_bad_input_is_reported_with_file_and_line() {
             if let Some(at) = &case.error {
                 let named = out.stderr.contains(&at.path);
                 let lined = at.lines.is_empty()
-                    || at.lines.iter().any(|l| out.stderr.contains(&format!("{}:{l}", at.path)));
+                    || at
+                        .lines
+                        .iter()
+                        .any(|l| out.stderr.contains(&format!("{}:{l}", at.path)));
                 if !named || !lined {
-                    failures.push(format!("{name}: stderr should name {}:{:?}, got: {}", at.path, at.lines, out.stderr.trim()));
+                    failures.push(format!(
+                        "{name}: stderr should name {}:{:?}, got: {}",
+                        at.path,
+                        at.lines,
+                        out.stderr.trim()
+                    ));
                 }
             }
         }
@@ -74,7 +92,15 @@ fn unreadable_sources_exit_3() {
     let out = omslint(&["lint", "/nonexistent/snapshot", "--to", "4.2.3"]);
     assert_eq!(out.code, 3, "{}", out.stderr);
     assert!(out.stderr.contains("/nonexistent/snapshot"));
-    let out = omslint(&["lint", "--dump", "/nonexistent/rm.sql", "--to", "4.2.3", "--from", "3.4.0"]);
+    let out = omslint(&[
+        "lint",
+        "--dump",
+        "/nonexistent/rm.sql",
+        "--to",
+        "4.2.3",
+        "--from",
+        "3.4.0",
+    ]);
     assert_eq!(out.code, 3, "{}", out.stderr);
 }
 

@@ -16,8 +16,12 @@ fn snapshot(name: &str, actual: &str) {
         std::fs::write(&path, actual).unwrap();
         return;
     }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|_| panic!("missing snapshot {} (run with UPDATE_SNAPSHOTS=1)", path.display()));
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "missing snapshot {} (run with UPDATE_SNAPSHOTS=1)",
+            path.display()
+        )
+    });
     if expected != actual {
         let diff: Vec<String> = expected
             .lines()
@@ -37,7 +41,12 @@ fn snapshot(name: &str, actual: &str) {
 }
 
 fn transcript(args: &[&str], out: &Out) -> String {
-    format!("$ omslint {}\n? {}\n{}", args.join(" "), out.code, out.stdout)
+    format!(
+        "$ omslint {}\n? {}\n{}",
+        args.join(" "),
+        out.code,
+        out.stdout
+    )
 }
 
 fn sample(args: &[&str]) -> Out {
@@ -61,59 +70,136 @@ fn validate_report(r: &Value) -> Vec<String> {
     need(r["tool"]["version"].is_string(), "tool.version");
     let ts = r["generated_at"].as_str().unwrap_or("");
     need(
-        regex::Regex::new(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$").unwrap().is_match(ts),
+        regex::Regex::new(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
+            .unwrap()
+            .is_match(ts),
         "generated_at is RFC 3339",
     );
     let path = r["upgrade"]["path"].as_array().cloned().unwrap_or_default();
-    need(path.len() >= 2, "upgrade.path has the source and the target");
-    need(path.first() == Some(&r["upgrade"]["from"]), "upgrade.path starts at from");
-    need(path.last() == Some(&r["upgrade"]["to"]), "upgrade.path ends at to");
-    let kinds = ["dump", "config", "components", "metadb", "docker-inspect", "backup-dir", "settings"];
+    need(
+        path.len() >= 2,
+        "upgrade.path has the source and the target",
+    );
+    need(
+        path.first() == Some(&r["upgrade"]["from"]),
+        "upgrade.path starts at from",
+    );
+    need(
+        path.last() == Some(&r["upgrade"]["to"]),
+        "upgrade.path ends at to",
+    );
+    let kinds = [
+        "dump",
+        "config",
+        "components",
+        "metadb",
+        "docker-inspect",
+        "backup-dir",
+        "settings",
+    ];
     for i in r["inputs"].as_array().into_iter().flatten() {
-        need(kinds.contains(&i["kind"].as_str().unwrap_or("")), "inputs[].kind");
+        need(
+            kinds.contains(&i["kind"].as_str().unwrap_or("")),
+            "inputs[].kind",
+        );
         need(i["path"].is_string(), "inputs[].path");
         let sha = &i["sha256"];
         need(
-            sha.is_null() || sha.as_str().is_some_and(|s| s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())),
+            sha.is_null()
+                || sha
+                    .as_str()
+                    .is_some_and(|s| s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())),
             "inputs[].sha256 is 64 hex digits or null",
         );
     }
     let findings = r["findings"].as_array().cloned().unwrap_or_default();
     let code_re = regex::Regex::new(r"^OMS\d{3}$").unwrap();
-    let subject_kinds = ["project", "sync-project", "component", "region", "database", "deployment"];
+    let subject_kinds = [
+        "project",
+        "sync-project",
+        "component",
+        "region",
+        "database",
+        "deployment",
+    ];
     for f in &findings {
         let code = f["code"].as_str().unwrap_or("");
         need(code_re.is_match(code), "findings[].code");
         let rule = omslint::catalog::lookup(code).map(|m| m.name.as_str());
-        need(rule.is_some() && f["rule"].as_str() == rule, "findings[].rule matches the code");
-        need(SEVERITIES.contains(&f["severity"].as_str().unwrap_or("")), "findings[].severity");
-        need(f["message"].as_str().is_some_and(|m| !m.is_empty()), "findings[].message");
-        need(subject_kinds.contains(&f["subject"]["kind"].as_str().unwrap_or("")), "findings[].subject.kind");
-        need(f["subject"]["id"].as_str().is_some_and(|m| !m.is_empty()), "findings[].subject.id");
-        need(f.get("suppressed").is_some(), "findings[].suppressed is present");
+        need(
+            rule.is_some() && f["rule"].as_str() == rule,
+            "findings[].rule matches the code",
+        );
+        need(
+            SEVERITIES.contains(&f["severity"].as_str().unwrap_or("")),
+            "findings[].severity",
+        );
+        need(
+            f["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "findings[].message",
+        );
+        need(
+            subject_kinds.contains(&f["subject"]["kind"].as_str().unwrap_or("")),
+            "findings[].subject.kind",
+        );
+        need(
+            f["subject"]["id"].as_str().is_some_and(|m| !m.is_empty()),
+            "findings[].subject.id",
+        );
+        need(
+            f.get("suppressed").is_some(),
+            "findings[].suppressed is present",
+        );
         if let Some(loc) = f.get("location") {
-            need(loc["path"].is_string() && loc["line"].as_u64().is_some_and(|l| l >= 1), "findings[].location");
+            need(
+                loc["path"].is_string() && loc["line"].as_u64().is_some_and(|l| l >= 1),
+                "findings[].location",
+            );
         }
         if let Some(fix) = f.get("fix") {
-            need(["sql", "config-patch"].contains(&fix["kind"].as_str().unwrap_or("")), "fix.kind");
-            need(["safe", "unsafe", "display-only"].contains(&fix["applicability"].as_str().unwrap_or("")), "fix.applicability");
+            need(
+                ["sql", "config-patch"].contains(&fix["kind"].as_str().unwrap_or("")),
+                "fix.kind",
+            );
+            need(
+                ["safe", "unsafe", "display-only"]
+                    .contains(&fix["applicability"].as_str().unwrap_or("")),
+                "fix.applicability",
+            );
             need(fix["description"].is_string(), "fix.description");
             if fix["kind"] == "sql" && fix["applicability"] != "display-only" {
                 need(fix["sql"].is_string(), "an SQL fix carries sql");
             }
         }
     }
-    let count = |sev: &str| findings.iter().filter(|f| f["severity"] == sev && f["suppressed"].is_null()).count() as u64;
+    let count = |sev: &str| {
+        findings
+            .iter()
+            .filter(|f| f["severity"] == sev && f["suppressed"].is_null())
+            .count() as u64
+    };
     for sev in SEVERITIES {
-        need(r["summary"][sev].as_u64() == Some(count(sev)), "summary counts match the findings");
+        need(
+            r["summary"][sev].as_u64() == Some(count(sev)),
+            "summary counts match the findings",
+        );
     }
     let checks = r["checks"].as_array().cloned().unwrap_or_default();
     need(checks.len() == 16, "one check per rule");
     for c in &checks {
-        need(["passed", "failed", "skipped", "error"].contains(&c["status"].as_str().unwrap_or("")), "checks[].status");
+        need(
+            ["passed", "failed", "skipped", "error"].contains(&c["status"].as_str().unwrap_or("")),
+            "checks[].status",
+        );
     }
-    let run = checks.iter().filter(|c| c["status"] == "passed" || c["status"] == "failed").count() as u64;
-    need(r["summary"]["checks_run"].as_u64() == Some(run), "summary.checks_run");
+    let run = checks
+        .iter()
+        .filter(|c| c["status"] == "passed" || c["status"] == "failed")
+        .count() as u64;
+    need(
+        r["summary"]["checks_run"].as_u64() == Some(run),
+        "summary.checks_run",
+    );
     errs
 }
 
@@ -125,7 +211,12 @@ fn sample_json_follows_spec_section_4() {
     let errs = validate_report(&r);
     assert!(errs.is_empty(), "SPEC §4 violations: {errs:?}");
     // Sorted by code, then subject.
-    let codes: Vec<&str> = r["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect();
+    let codes: Vec<&str> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
     let mut sorted = codes.clone();
     sorted.sort();
     assert_eq!(codes, sorted);
@@ -146,8 +237,15 @@ fn output_is_the_same_on_every_run() {
 fn human_report_points_into_the_config_file() {
     let out = sample(&[]);
     assert_eq!(out.code, 1);
-    assert!(!out.stdout.contains('\u{1b}'), "no colour without a terminal");
-    assert!(out.stdout.contains("OMS003(duplicate-project-name)"), "{}", out.stdout);
+    assert!(
+        !out.stdout.contains('\u{1b}'),
+        "no colour without a terminal"
+    );
+    assert!(
+        out.stdout.contains("OMS003(duplicate-project-name)"),
+        "{}",
+        out.stdout
+    );
     assert!(out.stdout.contains("| OMS016"), "summary table");
     snapshot("sample-human.txt", &out.stdout);
 }
@@ -157,8 +255,14 @@ fn no_secret_appears_in_any_output() {
     for format in ["human", "json"] {
         let out = sample(&["--format", format]);
         for secret in ["S3cr3t", "fixture-pw"] {
-            assert!(!out.stdout.contains(secret), "{format} stdout leaks a secret");
-            assert!(!out.stderr.contains(secret), "{format} stderr leaks a secret");
+            assert!(
+                !out.stdout.contains(secret),
+                "{format} stdout leaks a secret"
+            );
+            assert!(
+                !out.stderr.contains(secret),
+                "{format} stderr leaks a secret"
+            );
         }
     }
 }
@@ -182,7 +286,13 @@ fn rules_and_explain_transcripts() {
     let args = ["rules"];
     let out = omslint(&args);
     assert_eq!(out.code, 0);
-    assert_eq!(out.stdout.lines().filter(|l| l.starts_with("| OMS")).count(), 16);
+    assert_eq!(
+        out.stdout
+            .lines()
+            .filter(|l| l.starts_with("| OMS"))
+            .count(),
+        16
+    );
     snapshot("rules.txt", &transcript(&args, &out));
     for code in ["OMS003", "ha-enabled"] {
         let args = ["explain", code];
@@ -199,7 +309,12 @@ fn stage_window_makes_ha_an_error() {
     let plan = json(&sample(&["--format", "json"]));
     let window = json(&sample(&["--format", "json", "--stage", "window"]));
     let sev = |r: &Value| {
-        r["findings"].as_array().unwrap().iter().find(|f| f["code"] == "OMS008").map(|f| f["severity"].clone())
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["code"] == "OMS008")
+            .map(|f| f["severity"].clone())
     };
     assert_eq!(sev(&plan), Some("warning".into()));
     assert_eq!(sev(&window), Some("error".into()));

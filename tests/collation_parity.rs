@@ -11,11 +11,60 @@ use common::mariadb::MariaDb;
 use omslint::facts::collation::{key, Rules};
 
 const NAMES: &[&str] = &[
-    "orders", "Orders", "ORDERS ", "orders  ", " orders", "órders", "ordèrs", "orders_sync",
-    "Straße", "STRASSE", "strasse", "ß", "s", "ss", "café", "CAFE", "Cafe\t", "naïve", "NAIVE",
-    "Œuvre", "oeuvre", "Æ", "ae", "ŀ", "l", "Ł", "ł", "i", "I", "İ", "ı", "Ǆ", "ǅ", "ǆ",
-    "订单同步", "订单同步 ", "訂單同步", "a😀", "a🎉", "😀", "it's", "IT'S", "back\\slash",
-    "BACK\\SLASH", "Ångström", "angstrom", "ñandú", "NANDU", "x", "X", "ÿ", "Y", "þ", "Þ",
+    "orders",
+    "Orders",
+    "ORDERS ",
+    "orders  ",
+    " orders",
+    "órders",
+    "ordèrs",
+    "orders_sync",
+    "Straße",
+    "STRASSE",
+    "strasse",
+    "ß",
+    "s",
+    "ss",
+    "café",
+    "CAFE",
+    "Cafe\t",
+    "naïve",
+    "NAIVE",
+    "Œuvre",
+    "oeuvre",
+    "Æ",
+    "ae",
+    "ŀ",
+    "l",
+    "Ł",
+    "ł",
+    "i",
+    "I",
+    "İ",
+    "ı",
+    "Ǆ",
+    "ǅ",
+    "ǆ",
+    "订单同步",
+    "订单同步 ",
+    "訂單同步",
+    "a😀",
+    "a🎉",
+    "😀",
+    "it's",
+    "IT'S",
+    "back\\slash",
+    "BACK\\SLASH",
+    "Ångström",
+    "angstrom",
+    "ñandú",
+    "NANDU",
+    "x",
+    "X",
+    "ÿ",
+    "Y",
+    "þ",
+    "Þ",
 ];
 
 const COLLATIONS: &[&str] = &[
@@ -56,13 +105,21 @@ fn collation_keys_group_like_mariadb_group_by() {
         let rules = Rules::for_collation(Some(coll));
         let mut by_key: BTreeMap<Vec<u8>, Vec<usize>> = BTreeMap::new();
         for (n, name) in NAMES.iter().enumerate() {
-            by_key.entry(key(rules, name.as_bytes())).or_default().push(n);
+            by_key
+                .entry(key(rules, name.as_bytes()))
+                .or_default()
+                .push(n);
         }
         let ours: BTreeSet<Vec<usize>> = by_key.into_values().filter(|g| g.len() > 1).collect();
         if server != ours {
             let show = |s: &BTreeSet<Vec<usize>>| {
                 s.iter()
-                    .map(|g| g.iter().map(|&n| format!("{:?}", NAMES[n])).collect::<Vec<_>>().join("="))
+                    .map(|g| {
+                        g.iter()
+                            .map(|&n| format!("{:?}", NAMES[n]))
+                            .collect::<Vec<_>>()
+                            .join("=")
+                    })
                     .collect::<Vec<_>>()
             };
             let only_server: BTreeSet<_> = server.difference(&ours).cloned().collect();

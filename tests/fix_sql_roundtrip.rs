@@ -52,7 +52,10 @@ fn rename_fixes_apply_and_roll_back_exactly() {
             format!("('{id}', {}, 'RUNNING', NULL, NULL, '2024-01-01 00:00:{i:02}', '2024-01-01 00:00:00')", lit(name))
         })
         .collect();
-    db.sql(&format!("INSERT INTO rm.oms_project VALUES {}", rows.join(",")));
+    db.sql(&format!(
+        "INSERT INTO rm.oms_project VALUES {}",
+        rows.join(",")
+    ));
     db.sql("INSERT INTO rm.oms_version VALUES ('3.4.0', '2024-01-01 00:00:00')");
     let before = state(&db);
 
@@ -60,7 +63,15 @@ fn rename_fixes_apply_and_roll_back_exactly() {
     std::fs::create_dir_all(&dir).unwrap();
     let dump = dir.join("rm.sql");
     db.dump("rm", &dump);
-    let out = omslint(&["lint", "--dump", &dump.to_string_lossy(), "--to", "4.2.3", "--format", "json"]);
+    let out = omslint(&[
+        "lint",
+        "--dump",
+        &dump.to_string_lossy(),
+        "--to",
+        "4.2.3",
+        "--format",
+        "json",
+    ]);
     let report = json(&out);
     let fixes: Vec<(String, String)> = report["findings"]
         .as_array()
@@ -74,15 +85,30 @@ fn rename_fixes_apply_and_roll_back_exactly() {
             )
         })
         .collect();
-    assert_eq!(fixes.len(), 5, "one rename per duplicate pair: {}", out.stdout);
+    assert_eq!(
+        fixes.len(),
+        5,
+        "one rename per duplicate pair: {}",
+        out.stdout
+    );
 
     let dup_query = "SELECT project_name, count(*) FROM rm.oms_project WHERE project_status != 'DELETED' GROUP BY project_name HAVING count(*) > 1";
-    assert!(!db.sql(dup_query).trim().is_empty(), "the server sees the duplicates");
+    assert!(
+        !db.sql(dup_query).trim().is_empty(),
+        "the server sees the duplicates"
+    );
     for (sql, _) in &fixes {
         db.sql(sql);
     }
-    assert_eq!(db.sql(dup_query).trim(), "", "no duplicate left after the fixes");
-    assert_eq!(db.sql("SELECT count(*) FROM rm.oms_project").trim(), NAMES.len().to_string());
+    assert_eq!(
+        db.sql(dup_query).trim(),
+        "",
+        "no duplicate left after the fixes"
+    );
+    assert_eq!(
+        db.sql("SELECT count(*) FROM rm.oms_project").trim(),
+        NAMES.len().to_string()
+    );
     // Guarded: running a fix a second time matches no row and changes nothing.
     let after = state(&db);
     db.sql(&fixes[0].0);

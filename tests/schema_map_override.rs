@@ -33,22 +33,60 @@ fn a_schema_map_redirects_a_fact_to_another_table() {
     let d = dump.to_string_lossy().into_owned();
     let m = map_file.to_string_lossy().into_owned();
 
-    let without = omslint(&["lint", "--dump", &d, "--from", "3.4.0", "--to", "4.2.3", "--format", "json"]);
+    let without = omslint(&[
+        "lint", "--dump", &d, "--from", "3.4.0", "--to", "4.2.3", "--format", "json",
+    ]);
     assert_eq!(without.code, 3, "{}", without.stderr);
     let r = json(&without);
-    let oms003 = r["checks"].as_array().unwrap().iter().find(|c| c["code"] == "OMS003").unwrap().clone();
+    let oms003 = r["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "OMS003")
+        .unwrap()
+        .clone();
     assert_eq!(oms003["status"], "error");
     assert!(oms003["reason"].as_str().unwrap().contains("oms_project"));
 
-    let with = omslint(&["lint", "--dump", &d, "--from", "3.4.0", "--to", "4.2.3", "--format", "json", "--schema-map", &m]);
+    let with = omslint(&[
+        "lint",
+        "--dump",
+        &d,
+        "--from",
+        "3.4.0",
+        "--to",
+        "4.2.3",
+        "--format",
+        "json",
+        "--schema-map",
+        &m,
+    ]);
     let r = json(&with);
-    let hits: Vec<_> = r["findings"].as_array().unwrap().iter().filter(|f| f["code"] == "OMS003").collect();
+    let hits: Vec<_> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "OMS003")
+        .collect();
     assert_eq!(hits.len(), 1, "{}", with.stdout);
     assert_eq!(hits[0]["subject"]["id"], "p_2");
-    assert!(hits[0]["fix"]["sql"].as_str().unwrap().contains("`oms_migration_project` SET `display_name`"));
+    assert!(hits[0]["fix"]["sql"]
+        .as_str()
+        .unwrap()
+        .contains("`oms_migration_project` SET `display_name`"));
 
     std::fs::write(&map_file, "projects: [not, a, map]\n").unwrap();
-    let bad = omslint(&["lint", "--dump", &d, "--from", "3.4.0", "--to", "4.2.3", "--schema-map", &m]);
+    let bad = omslint(&[
+        "lint",
+        "--dump",
+        &d,
+        "--from",
+        "3.4.0",
+        "--to",
+        "4.2.3",
+        "--schema-map",
+        &m,
+    ]);
     assert_eq!(bad.code, 2, "{}", bad.stderr);
     assert!(bad.stderr.contains("schema.yaml"), "{}", bad.stderr);
     std::fs::remove_dir_all(&dir).unwrap();

@@ -6,27 +6,19 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use super::projects::{ProjectAggregator, ProjectRow};
 use super::{
-    ClusterInfo, ColumnMeta, ConfigJob, DataSource, Database, DbRole, MetaDb,
-    Project, ProjectFacts, ProjectKind, TableMeta, VersionRow,
+    ClusterInfo, ColumnMeta, Component, DataSource, Database, DbRole, MetaDb, ProjectFacts,
+    ProjectKind, SettingOrigin, SourceSetting, TableMeta, VersionRow,
 };
-use crate::error::Result;
 use crate::schema_map::{SchemaMap, TableFact};
 use crate::sources::dump::{Interest, TableDef, Value};
 
-/// Where a project row can be read again: the source that streamed it.
-pub trait RowFetcher {
-    fn fetch(&mut self, table: &TableDef, loc: u64) -> Result<Vec<Option<Vec<u8>>>>;
-}
-
 struct ProjectSide {
     agg: ProjectAggregator,
-    table: TableDef,
     cols: ProjectCols,
-    /// Which fetcher (index into the fetchers the caller gives `finish`) reads it again.
-    fetcher: usize,
 }
 
 #[derive(Clone, Copy)]
@@ -39,23 +31,6 @@ struct ProjectCols {
     created: Option<usize>,
 }
 
-impl ProjectCols {
-    fn project_from(&self, values: &[Option<Vec<u8>>]) -> Project {
-        let get = |i: Option<usize>| {
-            i.and_then(|i| values.get(i).cloned().flatten())
-                .map(|b| String::from_utf8_lossy(&b).into_owned())
-        };
-        Project {
-            id: get(self.id).unwrap_or_default(),
-            name: get(self.name).unwrap_or_default(),
-            status: get(self.status).unwrap_or_default(),
-            source_ds: get(self.source),
-            sink_ds: get(self.sink),
-            created: get(self.created),
-        }
-    }
-}
-
 pub struct FactsBuilder<'s> {
     schema: &'s SchemaMap,
     roles: HashMap<String, DbRole>,
@@ -63,11 +38,69 @@ pub struct FactsBuilder<'s> {
     pub metadb: MetaDb,
     current_db: Option<String>,
     current_path: Option<PathBuf>,
-    current_fetcher: usize,
+    /// The second pass streams the project tables again (see `ProjectAggregator`).
+    second_pass: bool,
     /// The fact of the table being streamed and its column positions by name.
     current: Option<(TableFact, Vec<(String, usize)>)>,
     projects: Option<ProjectSide>,
     sync_projects: Option<ProjectSide>,
+    jobs: JobComponents,
+}
+
+/// Components built from `config_job` rows: one per job name, values shared.
+#[derive(Default)]
+struct JobComponents {
+    index: HashMap<Box<[u8]>, usize>,
+    components: Vec<Component>,
+    values: HashSet<Arc<str>>,
+    keys: HashSet<Arc<str>>,
+}
+
+impl JobComponents {
+    fn intern(set: &mut HashSet<Arc<str>>, s: &str) -> Arc<str> {
+        if let Some(v) = set.get(s) {
+            return v.clone();
+        }
+        let v: Arc<str> = s.into();
+        set.insert(v.clone());
+        v
+    }
+
+    fn add(
+        &mut self,
+        job: &[u8],
+        setting: &str,
+        value: &[u8],
+        id: u64,
+        wanted: &mut HashSet<String>,
+    ) {
+        let i = match self.index.get(job) {
+            Some(&i) => i,
+            None => {
+                let name = String::from_utf8_lossy(job).into_owned();
+                if let Some(p) = super::link::project_id_of(&name) {
+                    wanted.insert(p);
+                }
+                self.components.push(Component {
+                    project_id: super::link::project_id_of(&name),
+                    host_ip: super::link::host_ip_of(&name),
+                    name,
+                    ..Default::default()
+                });
+                self.index.insert(job.into(), self.components.len() - 1);
+                self.components.len() - 1
+            }
+        };
+        let value = Self::intern(&mut self.values, &String::from_utf8_lossy(value));
+        let key = Self::intern(&mut self.keys, setting);
+        self.components[i].source.insert(
+            key,
+            SourceSetting {
+                value,
+                origin: SettingOrigin::ConfigJob(id),
+            },
+        );
+    }
 }
 
 fn text<'v>(v: &'v Value<'_>) -> Option<&'v [u8]> {
@@ -93,10 +126,11 @@ impl<'s> FactsBuilder<'s> {
             metadb: MetaDb::default(),
             current_db: None,
             current_path: None,
-            current_fetcher: 0,
+            second_pass: false,
             current: None,
             projects: None,
             sync_projects: None,
+            jobs: JobComponents::default(),
         }
     }
 
@@ -105,12 +139,54 @@ impl<'s> FactsBuilder<'s> {
         self.wanted_projects.extend(ids);
     }
 
-    /// A new source file (or connection) starts; `fetcher` identifies how to read it again.
-    pub fn begin_source(&mut self, path: Option<PathBuf>, fetcher: usize) {
+    /// A new source file (or connection) starts.
+    pub fn begin_source(&mut self, path: Option<PathBuf>) {
         self.current_db = None;
         self.current_path = path;
-        self.current_fetcher = fetcher;
         self.current = None;
+    }
+
+    /// After the first pass: whether the source must stream its project tables again.
+    pub fn needs_second_pass(&mut self) -> bool {
+        let ds = &self.metadb.datasources;
+        let mut needed = false;
+        for side in [self.projects.as_mut(), self.sync_projects.as_mut()]
+            .into_iter()
+            .flatten()
+        {
+            needed |= side.agg.needs_second_pass(ds);
+        }
+        needed
+    }
+
+    /// Starts the second pass: only project rows are wanted, and nothing is counted twice.
+    pub fn begin_second_pass(&mut self) {
+        self.second_pass = true;
+        self.current_db = None;
+        self.current = None;
+    }
+
+    fn second_pass_table(&mut self, def: &TableDef) -> Interest {
+        let db = def.database.clone().or_else(|| self.current_db.clone());
+        let role = db
+            .and_then(|n| {
+                self.metadb
+                    .databases
+                    .iter()
+                    .find(|d| d.name == n)
+                    .map(|d| d.role)
+            })
+            .unwrap_or(DbRole::Unknown);
+        match self.schema.fact_for(role, &def.name) {
+            Some(f @ (TableFact::Projects | TableFact::SyncProjects)) => {
+                self.current = Some((f, Vec::new()));
+                Interest::Rows
+            }
+            _ => {
+                self.current = None;
+                Interest::Skip
+            }
+        }
     }
 
     pub fn database(&mut self, name: &str) {
@@ -133,6 +209,9 @@ impl<'s> FactsBuilder<'s> {
     }
 
     pub fn table(&mut self, def: &TableDef) -> Interest {
+        if self.second_pass {
+            return self.second_pass_table(def);
+        }
         let db_name = def
             .database
             .clone()
@@ -227,9 +306,7 @@ impl<'s> FactsBuilder<'s> {
         };
         let side = ProjectSide {
             agg: ProjectAggregator::new(facts, self.wanted_projects.clone()),
-            table: def.clone(),
             cols: pcols,
-            fetcher: self.current_fetcher,
         };
         if kind == ProjectKind::Migration {
             self.projects = Some(side);
@@ -238,7 +315,7 @@ impl<'s> FactsBuilder<'s> {
         }
     }
 
-    pub fn row(&mut self, values: &[Value<'_>], loc: u64) {
+    pub fn row(&mut self, values: &[Value<'_>]) {
         let Some((fact, cols)) = &self.current else {
             return;
         };
@@ -267,7 +344,11 @@ impl<'s> FactsBuilder<'s> {
                     sink_ds: at(c.sink),
                     created: at(c.created),
                 };
-                side.agg.push(&row, loc);
+                if self.second_pass {
+                    side.agg.push_again(&row);
+                } else {
+                    side.agg.push(&row);
+                }
             }
             TableFact::Datasources => {
                 let m = &s.datasources;
@@ -312,27 +393,39 @@ impl<'s> FactsBuilder<'s> {
             }
             TableFact::ConfigJob => {
                 let m = &s.config_job;
-                let key = string(get(&m.key)).unwrap_or_default();
-                // Only source settings matter to the rules; the rest of config_job (every
-                // setting of every component) would only cost memory.
-                if key.starts_with(&m.source_key_prefix) {
-                    let job_name = string(get(&m.job_name)).unwrap_or_default();
-                    if let Some(p) = super::link::project_id_of(&job_name) {
-                        self.wanted_projects.insert(p);
-                    }
-                    self.metadb.config_jobs.push(ConfigJob {
-                        id: string(get(&m.id)).unwrap_or_default(),
-                        job_name,
-                        key,
-                        value: string(get(&m.value)),
-                    });
-                }
+                let (Some(key), Some(job), Some(value)) = (
+                    get(&m.key).and_then(text),
+                    get(&m.job_name).and_then(text),
+                    get(&m.value).and_then(text),
+                ) else {
+                    return;
+                };
+                // Only the source settings the rules read are kept: config_job holds every
+                // setting of every component, which would only cost memory.
+                let Some(setting) = key
+                    .strip_prefix(m.source_key_prefix.as_bytes())
+                    .and_then(|k| std::str::from_utf8(k).ok())
+                    .and_then(|k| m.settings.iter().find(|w| w.as_str() == k))
+                else {
+                    return;
+                };
+                let id = get(&m.id)
+                    .and_then(text)
+                    .and_then(|b| std::str::from_utf8(b).ok())
+                    .and_then(|t| t.trim().parse().ok())
+                    .unwrap_or(0);
+                self.jobs
+                    .add(job, setting, value, id, &mut self.wanted_projects);
             }
             TableFact::Heartbeat => {}
         }
     }
 
     pub fn table_done(&mut self, def: &TableDef, rows: u64) {
+        if self.second_pass {
+            self.current = None;
+            return;
+        }
         let db_name = def
             .database
             .clone()
@@ -343,41 +436,25 @@ impl<'s> FactsBuilder<'s> {
             t.rows += rows;
         }
         if matches!(self.current, Some((TableFact::Heartbeat, _))) {
-            let e = self
-                .metadb
-                .heartbeat
-                .entry(db_name)
-                .or_default();
+            let e = self.metadb.heartbeat.entry(db_name).or_default();
             e.rows += rows;
         }
         self.current = None;
     }
 
-    /// Reads again what the project aggregation needs and returns the MetaDB facts.
-    pub fn finish(mut self, fetchers: &mut [&mut dyn RowFetcher]) -> Result<MetaDb> {
-        for (side, slot) in [
-            (self.projects.take(), ProjectKind::Migration),
-            (self.sync_projects.take(), ProjectKind::Sync),
-        ] {
-            let Some(side) = side else { continue };
-            let cols = side.cols;
-            let table = side.table;
-            let fetcher = fetchers.get_mut(side.fetcher).ok_or_else(|| {
-                crate::error::Error::CheckFailed("no reader for project rows".into())
-            })?;
-            let facts = side.agg.finish(&self.metadb.datasources, &mut |loc| {
-                let values = fetcher.fetch(&table, loc)?;
-                Ok(cols.project_from(&values))
-            })?;
-            match slot {
-                ProjectKind::Migration => self.metadb.projects = facts,
-                ProjectKind::Sync => self.metadb.sync_projects = facts,
-            }
+    /// The MetaDB facts, once every pass is done.
+    pub fn finish(mut self) -> MetaDb {
+        if let Some(side) = self.projects.take() {
+            self.metadb.projects = side.agg.finish();
         }
+        if let Some(side) = self.sync_projects.take() {
+            self.metadb.sync_projects = side.agg.finish();
+        }
+        self.metadb.job_components = self.jobs.components;
         self.metadb.projects.kind = ProjectKind::Migration;
         self.metadb.sync_projects.kind = ProjectKind::Sync;
         self.metadb.databases.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(self.metadb)
+        self.metadb
     }
 }
 

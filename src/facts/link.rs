@@ -1,7 +1,11 @@
 //! How facts link up (SPEC §3): a component's project and host from its name, and
 //! `config_job` rows folded into the components they configure.
 
-use super::{Component, ConfigJob, SettingOrigin, SourceSetting};
+use std::collections::HashMap;
+
+use super::Component;
+#[cfg(test)]
+use super::{SettingOrigin, SourceSetting};
 
 /// The project id token of a component name:
 /// `10.0.0.1-9000:connector_v2:p_4ctqmcbkvaps-incr_trans-1-0:0000000001` → `p_4ctqmcbkvaps`.
@@ -25,35 +29,27 @@ pub fn host_ip_of(name: &str) -> Option<String> {
         .map(|_| head.to_string())
 }
 
-/// Adds every `config_job` source setting to the component it names, creating components
-/// the files did not have. A setting from a file wins: it is what the component runs with.
-pub fn merge_config_jobs(components: &mut Vec<Component>, jobs: &[ConfigJob], prefix: &str) {
+/// Folds the components `config_job` describes into those read from files: a setting
+/// from a file wins (it is what the component runs with), the rest are added, and
+/// components only `config_job` knows join the list.
+pub fn merge_job_components(components: &mut Vec<Component>, jobs: Vec<Component>) {
+    let mut index: HashMap<String, usize> = components
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.name.clone(), i))
+        .collect();
     for job in jobs {
-        let Some(setting) = job.key.strip_prefix(prefix) else {
-            continue;
-        };
-        let idx = match components.iter().position(|c| c.name == job.job_name) {
-            Some(i) => i,
-            None => {
-                components.push(Component {
-                    name: job.job_name.clone(),
-                    project_id: project_id_of(&job.job_name),
-                    host_ip: host_ip_of(&job.job_name),
-                    ..Default::default()
-                });
-                components.len() - 1
+        match index.get(&job.name) {
+            Some(&i) => {
+                for (k, v) in job.source.iter() {
+                    components[i].source.insert_if_absent(k, v.clone());
+                }
             }
-        };
-        let Some(value) = job.value.clone() else {
-            continue;
-        };
-        components[idx]
-            .source
-            .entry(setting.to_string())
-            .or_insert(SourceSetting {
-                value,
-                origin: SettingOrigin::ConfigJob(job.id.clone()),
-            });
+            None => {
+                index.insert(job.name.clone(), components.len());
+                components.push(job);
+            }
+        }
     }
     components.sort_by(|a, b| a.name.cmp(&b.name));
 }
@@ -72,35 +68,42 @@ mod tests {
     }
 
     #[test]
-    fn config_job_rows_join_their_component() {
-        let mut comps = vec![Component {
-            name: "10.0.0.1-9000:connector_v2:p_a-incr_trans-1-0:1".into(),
+    fn job_components_join_file_components() {
+        let setting = |v: &str, origin: SettingOrigin| SourceSetting {
+            value: v.into(),
+            origin,
+        };
+        let name = "10.0.0.1-9000:connector_v2:p_a-incr_trans-1-0:1".to_string();
+        let mut file = Component {
+            name: name.clone(),
             ..Default::default()
-        }];
-        let jobs = vec![
-            ConfigJob {
-                id: "1".into(),
-                job_name: comps[0].name.clone(),
-                key: "sourceFile.dbType".into(),
-                value: Some("OB_MYSQL".into()),
-            },
-            ConfigJob {
-                id: "2".into(),
-                job_name: "10.0.0.2-9000:connector_v2:p_b-incr_trans-1-0:1".into(),
-                key: "sourceFile.blackRegionNo".into(),
-                value: Some("3".into()),
-            },
-            ConfigJob {
-                id: "3".into(),
-                job_name: comps[0].name.clone(),
-                key: "sinkFile.x".into(),
-                value: Some("y".into()),
-            },
-        ];
-        merge_config_jobs(&mut comps, &jobs, "sourceFile.");
+        };
+        let span = SettingOrigin::File(crate::facts::Span {
+            path: "source.json".into(),
+            line: 2,
+            column: 3,
+        });
+        file.source.insert("dbType", setting("MYSQL", span.clone()));
+        let mut comps = vec![file];
+        let mut job = Component {
+            name,
+            ..Default::default()
+        };
+        job.source
+            .insert("dbType", setting("OB_MYSQL", SettingOrigin::ConfigJob(1)));
+        job.source
+            .insert("checkpoint", setting("{}", SettingOrigin::ConfigJob(2)));
+        let other = Component {
+            name: "10.0.0.2-9000:connector_v2:p_b-incr_trans-1-0:1".into(),
+            ..Default::default()
+        };
+        merge_job_components(&mut comps, vec![job, other]);
         assert_eq!(comps.len(), 2);
-        assert_eq!(comps[0].source["dbType"].value, "OB_MYSQL");
-        assert!(!comps[0].source.contains_key("x"));
-        assert_eq!(comps[1].project_id.as_deref(), Some("p_b"));
+        assert_eq!(&*comps[0].source["dbType"].value, "MYSQL");
+        assert_eq!(comps[0].source["dbType"].origin, span);
+        assert_eq!(
+            comps[0].source["checkpoint"].origin,
+            SettingOrigin::ConfigJob(2)
+        );
     }
 }

@@ -12,6 +12,7 @@ pub mod projects;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 pub use projects::{Project, ProjectFacts, ProjectKind};
 
@@ -237,15 +238,6 @@ pub struct ClusterInfo {
     pub is_default: bool,
 }
 
-/// A `config_job` row the rules care about (its key under the schema map's prefixes).
-#[derive(Debug, Clone, Default)]
-pub struct ConfigJob {
-    pub id: String,
-    pub job_name: String,
-    pub key: String,
-    pub value: Option<String>,
-}
-
 #[derive(Debug, Clone, Default)]
 pub struct HeartbeatStats {
     pub rows: u64,
@@ -262,7 +254,9 @@ pub struct MetaDb {
     /// `oms_normal_config`: cfg_name -> (row id, cfg_value).
     pub normal_configs: BTreeMap<String, (String, String)>,
     pub cluster_info: Vec<ClusterInfo>,
-    pub config_jobs: Vec<ConfigJob>,
+    /// Components as `config_job` describes them: one per job name, with the source
+    /// settings the schema map lists.
+    pub job_components: Vec<Component>,
     /// Heartbeat table statistics per cm_hb database name.
     pub heartbeat: BTreeMap<String, HeartbeatStats>,
 }
@@ -300,7 +294,7 @@ impl MetaDb {
         self.datasources.extend(other.datasources);
         self.normal_configs.extend(other.normal_configs);
         self.cluster_info.extend(other.cluster_info);
-        self.config_jobs.extend(other.config_jobs);
+        self.job_components.extend(other.job_components);
         for (db, h) in other.heartbeat {
             let e = self.heartbeat.entry(db).or_default();
             e.rows += h.rows;
@@ -313,14 +307,76 @@ impl MetaDb {
 pub enum SettingOrigin {
     File(Span),
     /// A `config_job` row (its id).
-    ConfigJob(String),
+    ConfigJob(u64),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceSetting {
-    /// The value as text: strings unquoted, other JSON values as compact JSON.
-    pub value: String,
+    /// The value as text: strings unquoted, other JSON values as compact JSON. Shared:
+    /// a MetaDB repeats the same few values across thousands of components.
+    pub value: Arc<str>,
     pub origin: SettingOrigin,
+}
+
+/// A component's source settings: a sorted vector, because a component has a handful
+/// and a MetaDB may describe hundreds of thousands of components.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SourceSettings(Vec<(Arc<str>, SourceSetting)>);
+
+impl SourceSettings {
+    pub fn new() -> Self {
+        SourceSettings(Vec::new())
+    }
+
+    fn find(&self, key: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|(k, _)| k.as_ref().cmp(key))
+    }
+
+    /// Sets a key, replacing an earlier value.
+    pub fn insert(&mut self, key: impl Into<Arc<str>>, setting: SourceSetting) {
+        let key = key.into();
+        match self.find(&key) {
+            Ok(i) => self.0[i].1 = setting,
+            Err(i) => self.0.insert(i, (key, setting)),
+        }
+    }
+
+    /// Sets a key only when it has no value yet.
+    pub fn insert_if_absent(&mut self, key: impl Into<Arc<str>>, setting: SourceSetting) {
+        let key = key.into();
+        if let Err(i) = self.find(&key) {
+            self.0.insert(i, (key, setting));
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&SourceSetting> {
+        self.find(key).ok().map(|i| &self.0[i].1)
+    }
+
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.find(key).is_ok()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &SourceSetting)> {
+        self.0.iter().map(|(k, v)| (k.as_ref(), v))
+    }
+}
+
+impl std::ops::Index<&str> for SourceSettings {
+    type Output = SourceSetting;
+
+    fn index(&self, key: &str) -> &SourceSetting {
+        self.get(key)
+            .unwrap_or_else(|| panic!("no source setting {key}"))
+    }
 }
 
 /// An Incr-Sync / connector component and its source configuration.
@@ -336,7 +392,7 @@ pub struct Component {
     pub source_file: Option<PathBuf>,
     /// Source keys, flattened (`dbType`, `checkpoint`, `boosterClass`, `logproxy.address`,
     /// `ignoreDdl`, …). Secrets are never stored here.
-    pub source: BTreeMap<String, SourceSetting>,
+    pub source: SourceSettings,
 }
 
 impl Component {

@@ -2,16 +2,15 @@
 //!
 //! A MetaDB can hold millions of projects, and the rules need only a few of them in full:
 //! those in a duplicate-name group, those not ready for the window, those a component
-//! points at, those reading through oblogproxy. Every other row leaves 24 bytes behind
-//! (its name's collation-key hash, where to read it again, its source data source), so
-//! memory stays small whatever the table's size. Rows in a hash group are read again
-//! afterwards and compared exactly, so a hash collision never makes a false duplicate.
+//! points at, those reading through oblogproxy. Every other row leaves 8 bytes behind (its
+//! name's collation-key hash), so memory stays small whatever the table's size. Rows whose
+//! hashes collide are picked out in a second pass and compared exactly, so a hash
+//! collision never makes a false duplicate.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use super::collation::{self, Rules};
 use super::DataSource;
-use crate::error::Result;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ProjectKind {
@@ -141,24 +140,30 @@ impl ProjectRow<'_> {
     }
 }
 
-struct Entry {
-    hash: u64,
-    loc: u64,
-    source_ds: u32,
-    sink_ds: u32,
-    live: bool,
-}
-
-const NO_DS: u32 = u32::MAX;
-
-/// Builds a `ProjectFacts` from a stream of rows.
+/// Builds a `ProjectFacts` from a stream of rows, in one pass or two.
+///
+/// The first pass keeps 8 bytes a row (its name's collation-key hash) and the few rows
+/// every run needs whole. When names share a hash, or live projects use a data source that
+/// reads through oblogproxy or is a DataHub, a second pass over the same rows picks those
+/// rows out: the source streams them again rather than this keeping them all.
 pub struct ProjectAggregator {
     facts: ProjectFacts,
     rules: Rules,
-    entries: Vec<Entry>,
+    hashes: Vec<u64>,
     ds_ids: HashMap<Box<[u8]>, u32>,
     ds_names: Vec<String>,
+    live_source: HashSet<u32>,
+    live_sink: HashSet<u32>,
     wanted: HashSet<String>,
+    second: Option<SecondPass>,
+}
+
+/// What the second pass looks for.
+struct SecondPass {
+    dup_hashes: HashSet<u64>,
+    logproxy: HashSet<Vec<u8>>,
+    datahub: HashSet<Vec<u8>>,
+    candidates: Vec<Project>,
 }
 
 impl ProjectAggregator {
@@ -167,32 +172,42 @@ impl ProjectAggregator {
         ProjectAggregator {
             rules: Rules::for_collation(facts.name_collation.as_deref()),
             facts,
-            entries: Vec::new(),
+            hashes: Vec::new(),
             ds_ids: HashMap::new(),
             ds_names: Vec::new(),
+            live_source: HashSet::new(),
+            live_sink: HashSet::new(),
             wanted,
+            second: None,
         }
     }
 
-    fn intern(&mut self, ds: Option<&[u8]>) -> u32 {
-        let Some(ds) = ds else { return NO_DS };
+    fn intern(&mut self, ds: Option<&[u8]>) -> Option<u32> {
+        let ds = ds?;
         if let Some(&i) = self.ds_ids.get(ds) {
-            return i;
+            return Some(i);
         }
         let i = self.ds_names.len() as u32;
         self.ds_names.push(String::from_utf8_lossy(ds).into_owned());
         self.ds_ids.insert(ds.into(), i);
-        i
+        Some(i)
     }
 
-    /// `loc` is whatever lets `finish`'s fetcher read this row again.
-    pub fn push(&mut self, row: &ProjectRow<'_>, loc: u64) {
+    /// First pass: one row.
+    pub fn push(&mut self, row: &ProjectRow<'_>) {
         self.facts.rows += 1;
         let status = String::from_utf8_lossy(row.status);
         if status_is(&status, "DELETED") {
             return;
         }
-        let live = !status_is(&status, "RELEASED");
+        if !status_is(&status, "RELEASED") {
+            if let Some(i) = self.intern(row.source_ds) {
+                self.live_source.insert(i);
+            }
+            if let Some(i) = self.intern(row.sink_ds) {
+                self.live_sink.insert(i);
+            }
+        }
         if NOT_READY.iter().any(|s| status_is(&status, s)) {
             self.facts.not_ready.push(row.to_project());
         }
@@ -204,68 +219,79 @@ impl ProjectAggregator {
                     .insert(id.into_owned(), row.to_project());
             }
         }
-        let source_ds = self.intern(row.source_ds);
-        let sink_ds = self.intern(row.sink_ds);
-        self.entries.push(Entry {
-            hash: collation::key_hash(self.rules, row.name),
-            loc,
-            source_ds,
-            sink_ds,
-            live,
-        });
+        self.hashes.push(collation::key_hash(self.rules, row.name));
     }
 
-    /// Reads the rows that need reading again and returns the finished facts.
-    pub fn finish(
-        mut self,
-        datasources: &BTreeMap<String, DataSource>,
-        fetch: &mut dyn FnMut(u64) -> Result<Project>,
-    ) -> Result<ProjectFacts> {
-        for e in self.entries.iter().filter(|e| e.live) {
-            if let Some(n) = self.ds_names.get(e.source_ds as usize) {
-                self.facts.live_source_ds.insert(n.clone());
-            }
-            if let Some(n) = self.ds_names.get(e.sink_ds as usize) {
-                self.facts.live_sink_ds.insert(n.clone());
-            }
+    /// After the first pass: whether the rows must stream past once more.
+    pub fn needs_second_pass(&mut self, datasources: &BTreeMap<String, DataSource>) -> bool {
+        self.hashes.sort_unstable();
+        let dup_hashes: HashSet<u64> = self
+            .hashes
+            .windows(2)
+            .filter(|w| w[0] == w[1])
+            .map(|w| w[0])
+            .collect();
+        self.hashes.dedup();
+        self.hashes.shrink_to_fit();
+        let used: HashSet<u32> = self.live_source.union(&self.live_sink).copied().collect();
+        let flagged =
+            |pred: &dyn Fn(&DataSource) -> bool, among: &HashSet<u32>| -> HashSet<Vec<u8>> {
+                among
+                    .iter()
+                    .filter_map(|&i| self.ds_names.get(i as usize))
+                    .filter(|id| datasources.get(*id).is_some_and(pred))
+                    .map(|id| id.as_bytes().to_vec())
+                    .collect()
+            };
+        let logproxy = flagged(&|d| d.use_log_proxy, &self.live_source);
+        let datahub = flagged(&|d| d.ds_type.trim().eq_ignore_ascii_case("DATAHUB"), &used);
+        let needed = !dup_hashes.is_empty() || !logproxy.is_empty() || !datahub.is_empty();
+        if needed {
+            self.second = Some(SecondPass {
+                dup_hashes,
+                logproxy,
+                datahub,
+                candidates: Vec::new(),
+            });
         }
-        let flagged = |pred: &dyn Fn(&DataSource) -> bool| -> HashSet<u32> {
-            self.ds_names
-                .iter()
-                .enumerate()
-                .filter(|(_, id)| datasources.get(*id).is_some_and(pred))
-                .map(|(i, _)| i as u32)
-                .collect()
-        };
-        let logproxy = flagged(&|d| d.use_log_proxy);
-        let datahub = flagged(&|d| d.ds_type.trim().eq_ignore_ascii_case("DATAHUB"));
-        for e in self.entries.iter().filter(|e| e.live) {
-            if logproxy.contains(&e.source_ds) {
-                self.facts.logproxy_sources.push(fetch(e.loc)?);
-            }
-            if datahub.contains(&e.source_ds) || datahub.contains(&e.sink_ds) {
-                self.facts.datahub.push(fetch(e.loc)?);
-            }
-        }
+        needed
+    }
 
-        self.entries.sort_unstable_by_key(|e| (e.hash, e.loc));
-        let mut i = 0;
-        while i < self.entries.len() {
-            let mut j = i + 1;
-            while j < self.entries.len() && self.entries[j].hash == self.entries[i].hash {
-                j += 1;
-            }
-            if j - i > 1 {
-                let mut rows = Vec::with_capacity(j - i);
-                for e in &self.entries[i..j] {
-                    rows.push(fetch(e.loc)?);
-                }
-                self.split_exact(rows);
-            }
-            i = j;
+    /// Second pass: the same row again.
+    pub fn push_again(&mut self, row: &ProjectRow<'_>) {
+        let Some(second) = self.second.as_mut() else {
+            return;
+        };
+        let status = String::from_utf8_lossy(row.status);
+        if status_is(&status, "DELETED") {
+            return;
         }
-        self.facts.name_hashes = self.entries.iter().map(|e| e.hash).collect();
-        self.facts.name_hashes.dedup();
+        if second
+            .dup_hashes
+            .contains(&collation::key_hash(self.rules, row.name))
+        {
+            second.candidates.push(row.to_project());
+        }
+        if status_is(&status, "RELEASED") {
+            return;
+        }
+        if row.source_ds.is_some_and(|d| second.logproxy.contains(d)) {
+            self.facts.logproxy_sources.push(row.to_project());
+        }
+        let datahub = |d: Option<&[u8]>| d.is_some_and(|d| second.datahub.contains(d));
+        if datahub(row.source_ds) || datahub(row.sink_ds) {
+            self.facts.datahub.push(row.to_project());
+        }
+    }
+
+    pub fn finish(mut self) -> ProjectFacts {
+        let name = |i: &u32| self.ds_names.get(*i as usize).cloned();
+        self.facts.live_source_ds = self.live_source.iter().filter_map(name).collect();
+        self.facts.live_sink_ds = self.live_sink.iter().filter_map(name).collect();
+        if let Some(second) = self.second.take() {
+            self.split_exact(second.candidates);
+        }
+        self.facts.name_hashes = std::mem::take(&mut self.hashes);
         let order = |p: &Project| (p.created.clone().unwrap_or_default(), p.id.clone());
         for g in &mut self.facts.duplicate_groups {
             g.sort_by_key(order);
@@ -276,10 +302,10 @@ impl ProjectAggregator {
         self.facts.not_ready.sort_by(|a, b| a.id.cmp(&b.id));
         self.facts.logproxy_sources.sort_by(|a, b| a.id.cmp(&b.id));
         self.facts.datahub.sort_by(|a, b| a.id.cmp(&b.id));
-        Ok(self.facts)
+        self.facts
     }
 
-    /// Splits one hash group into groups of names that are really equal.
+    /// Splits the rows whose hashes collided into groups of names that are really equal.
     fn split_exact(&mut self, rows: Vec<Project>) {
         let mut by_key: BTreeMap<Vec<u8>, Vec<Project>> = BTreeMap::new();
         for p in rows {
@@ -315,15 +341,15 @@ mod tests {
             ..Default::default()
         };
         let mut agg = ProjectAggregator::new(facts, HashSet::new());
-        let all: Vec<Project> = rows
-            .iter()
-            .map(|r| row(r.0, r.1, r.2).to_project())
-            .collect();
-        for (i, r) in rows.iter().enumerate() {
-            agg.push(&row(r.0, r.1, r.2), i as u64);
+        for r in rows {
+            agg.push(&row(r.0, r.1, r.2));
         }
-        agg.finish(&BTreeMap::new(), &mut |loc| Ok(all[loc as usize].clone()))
-            .unwrap()
+        if agg.needs_second_pass(&BTreeMap::new()) {
+            for r in rows {
+                agg.push_again(&row(r.0, r.1, r.2));
+            }
+        }
+        agg.finish()
     }
 
     #[test]

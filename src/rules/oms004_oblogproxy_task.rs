@@ -15,11 +15,11 @@ const FIRST_TARGET: Version = Version::new(4, 3, 1);
 fn logproxy_evidence(c: &Component) -> Option<(&'static str, String)> {
     if let Some(b) = c.setting("boosterClass") {
         if b.value.contains("LogProxySource") {
-            return Some(("boosterClass", b.value.clone()));
+            return Some(("boosterClass", b.value.to_string()));
         }
     }
     c.setting("logproxy.address")
-        .map(|a| ("logproxy.address", a.value.clone()))
+        .map(|a| ("logproxy.address", a.value.to_string()))
 }
 
 fn component_finding(meta: &'static RuleMeta, to: Version, c: &Component) -> Option<Finding> {

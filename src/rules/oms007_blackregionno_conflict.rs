@@ -4,10 +4,12 @@
 
 use std::collections::BTreeSet;
 
-use super::common::{is_oceanbase_type, need_metadb, need_projects};
+use rayon::prelude::*;
+
+use super::common::{is_oceanbase_type, need_metadb, need_projects, setting_location};
 use super::{finding, Context, Outcome};
 use crate::catalog::RuleMeta;
-use crate::facts::{link, DbRole};
+use crate::facts::{DbRole, SettingOrigin};
 use crate::finding::{Severity, Subject};
 
 pub fn check(ctx: &Context<'_>, meta: &'static RuleMeta) -> Outcome {
@@ -66,57 +68,58 @@ pub fn check(ctx: &Context<'_>, meta: &'static RuleMeta) -> Outcome {
             (r.id.clone(), loc)
         })
         .collect();
-    let mut out = Vec::new();
-    for job in m.config_jobs.iter().filter(|j| j.key == key) {
-        let Some(value) = job.value.as_deref().map(str::trim) else {
-            continue;
-        };
-        if value.is_empty() || value.eq_ignore_ascii_case("null") {
-            continue;
-        }
-        let ip = link::host_ip_of(&job.job_name);
-        let region = d.region_of_ip(ip.as_deref());
-        let expected: Vec<&(String, Option<i64>)> = match region {
-            Some(r) => locations.iter().filter(|(id, _)| *id == r.id).collect(),
-            None => locations.iter().collect(),
-        };
-        let matches = expected
-            .iter()
-            .any(|(_, loc)| loc.is_some_and(|l| value.parse::<i64>().ok() == Some(l)));
-        if matches {
-            continue;
-        }
-        let expected_text = expected
-            .iter()
-            .map(|(id, loc)| format!("{id}: {}", loc.map_or("unknown".into(), |l| l.to_string())))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let mut f = finding(
-            meta,
-            Severity::Error,
-            Subject::new("component", &job.job_name).with_project(link::project_id_of(&job.job_name)),
-            format!(
-                "config_job row {} sets {key} = {value} for {}, which differs from its region's cm_location ({expected_text}), while OceanBase data source(s) {} are both a sync destination and another project's source: contact OMS support before the correction package runs",
-                job.id,
-                job.job_name,
-                cyclic.join(", ")
-            ),
-        );
-        f.evidence
-            .insert("config_job_id".into(), job.id.clone().into());
-        f.evidence
-            .insert("black_region_no".into(), value.to_string().into());
-        f.evidence
-            .insert("cm_location".into(), expected_text.into());
-        f.evidence.insert(
-            "cyclic_datasources".into(),
-            cyclic
+    let mut out: Vec<_> = d
+        .components
+        .par_iter()
+        .filter_map(|c| {
+            let setting = c.setting("blackRegionNo")?;
+            let value = setting.value.trim();
+            if value.is_empty() || value.eq_ignore_ascii_case("null") {
+                return None;
+            }
+            let region = d.region_of_ip(c.host_ip.as_deref());
+            let expected: Vec<&(String, Option<i64>)> = match region {
+                Some(r) => locations.iter().filter(|(id, _)| *id == r.id).collect(),
+                None => locations.iter().collect(),
+            };
+            let matches = expected
                 .iter()
-                .map(|s| serde_json::Value::from(s.clone()))
+                .any(|(_, loc)| loc.is_some_and(|l| value.parse::<i64>().ok() == Some(l)));
+            if matches {
+                return None;
+            }
+            let expected_text = expected
+                .iter()
+                .map(|(id, loc)| format!("{id}: {}", loc.map_or("unknown".into(), |l| l.to_string())))
                 .collect::<Vec<_>>()
-                .into(),
-        );
-        out.push(f);
-    }
+                .join(", ");
+            let (origin, row) = match &setting.origin {
+                SettingOrigin::ConfigJob(id) => (format!("config_job row {id} sets {key}"), Some(*id)),
+                SettingOrigin::File(span) => (format!("{} sets blackRegionNo", span.path.display()), None),
+            };
+            let mut f = finding(
+                meta,
+                Severity::Error,
+                Subject::new("component", &c.name).with_project(c.project_id.clone()),
+                format!(
+                    "{origin} = {value} for {}, which differs from its region's cm_location ({expected_text}), while OceanBase data source(s) {} are both a sync destination and another project's source: contact OMS support before the correction package runs",
+                    c.name,
+                    cyclic.join(", ")
+                ),
+            );
+            f.location = setting_location(c, "blackRegionNo").filter(|_| row.is_none());
+            if let Some(id) = row {
+                f.evidence.insert("config_job_id".into(), id.into());
+            }
+            f.evidence.insert("black_region_no".into(), value.to_string().into());
+            f.evidence.insert("cm_location".into(), expected_text.into());
+            f.evidence.insert(
+                "cyclic_datasources".into(),
+                cyclic.iter().map(|s| serde_json::Value::from(s.clone())).collect::<Vec<_>>().into(),
+            );
+            Some(f)
+        })
+        .collect();
+    out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     Outcome::Ran(out)
 }

@@ -7,7 +7,7 @@
 //! become the same flat key → value map, each setting with the position of its key so a
 //! finding can point at it. Secrets are dropped on reading, never stored.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 use super::config_yaml::read_text;
 use super::redact::{self, is_secret_key};
 use crate::error::{Error, Result};
-use crate::facts::{Component, SettingOrigin, SourceSetting, Span};
+use crate::facts::{Component, SettingOrigin, SourceSetting, SourceSettings, Span};
 
 /// Source keys whose object value is one setting (rules read them whole), not a group of
 /// settings to flatten.
@@ -56,7 +56,7 @@ pub fn read_components(dir: &Path) -> Result<Vec<Component>> {
 fn read_component(name: String, dir: PathBuf) -> Result<Component> {
     let (source_file, source) = match find_source(&dir.join("conf"))? {
         Some((file, settings)) => (Some(file), settings),
-        None => (None, BTreeMap::new()),
+        None => (None, SourceSettings::new()),
     };
     Ok(Component {
         host_ip: host_ip(&name),
@@ -70,7 +70,7 @@ fn read_component(name: String, dir: PathBuf) -> Result<Component> {
 
 pub use crate::facts::link::{host_ip_of as host_ip, project_id_of as project_id};
 
-type Settings = BTreeMap<String, SourceSetting>;
+type Settings = SourceSettings;
 
 fn find_source(conf: &Path) -> Result<Option<(PathBuf, Settings)>> {
     let files = match std::fs::read_dir(conf) {
@@ -215,7 +215,7 @@ fn json_settings(path: &Path, text: &str, require_section: bool) -> Result<Optio
                     settings.insert(
                         format!("{key}.{sub}"),
                         SourceSetting {
-                            value: setting_text(sub_value),
+                            value: setting_text(sub_value).into(),
                             origin: span(path, at(&[key, sub])),
                         },
                     );
@@ -225,7 +225,7 @@ fn json_settings(path: &Path, text: &str, require_section: bool) -> Result<Optio
                 settings.insert(
                     key.clone(),
                     SourceSetting {
-                        value: setting_text(value),
+                        value: setting_text(value).into(),
                         origin: span(path, at(&[key])),
                     },
                 );
@@ -504,7 +504,7 @@ fn ini_settings(path: &Path, text: &str) -> Option<Settings> {
         settings.insert(
             name.to_string(),
             SourceSetting {
-                value: redact::redact_line(unquote(value)),
+                value: redact::redact_line(unquote(value)).into(),
                 origin: span(path, (index as u64 + 1, column)),
             },
         );

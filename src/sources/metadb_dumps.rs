@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use super::dump::{self, Interest, TableDef, Value, Visitor};
 use crate::error::{Error, Result};
-use crate::facts::builder::{FactsBuilder, RowFetcher};
+use crate::facts::builder::FactsBuilder;
 use crate::facts::{Component, DbRole, Input, MetaDb};
 use crate::schema_map::SchemaMap;
 
@@ -28,30 +28,13 @@ impl Visitor for DumpVisitor<'_, '_> {
         self.builder.table(table)
     }
 
-    fn row(&mut self, _table: &TableDef, values: &[Value<'_>], offset: u64) -> Result<()> {
-        self.builder.row(values, offset);
+    fn row(&mut self, _table: &TableDef, values: &[Value<'_>], _offset: u64) -> Result<()> {
+        self.builder.row(values);
         Ok(())
     }
 
     fn table_done(&mut self, table: &TableDef, rows: u64) {
         self.builder.table_done(table, rows);
-    }
-}
-
-/// Reads project rows again from the dump they streamed from.
-struct DumpFetcher<'p> {
-    path: &'p Path,
-}
-
-impl RowFetcher for DumpFetcher<'_> {
-    fn fetch(&mut self, table: &TableDef, loc: u64) -> Result<Vec<Option<Vec<u8>>>> {
-        Ok(dump::read_row_at(self.path, table, loc)?
-            .into_iter()
-            .map(|v| match v {
-                dump::OwnedValue::Null => None,
-                dump::OwnedValue::Text(b) | dump::OwnedValue::Number(b) => Some(b),
-            })
-            .collect())
     }
 }
 
@@ -72,7 +55,7 @@ fn scan_one(
         || -> Result<MetaDb> {
             let mut b = FactsBuilder::new(schema, roles.clone());
             b.want_projects(wanted.iter().cloned());
-            b.begin_source(Some(path.to_path_buf()), 0);
+            b.begin_source(Some(path.to_path_buf()));
             if let Some(db) = database {
                 b.database(db);
             }
@@ -83,8 +66,11 @@ fn scan_one(
                     "cannot tell which database this dump holds: no '-- Host: … Database: …' header, USE or CREATE DATABASE",
                 ));
             }
-            let mut fetcher = DumpFetcher { path };
-            b.finish(&mut [&mut fetcher])
+            if b.needs_second_pass() {
+                b.begin_second_pass();
+                dump::scan(path, &mut DumpVisitor { builder: &mut b })?;
+            }
+            Ok(b.finish())
         },
     );
     Ok(Scanned {
@@ -128,9 +114,9 @@ pub fn read_dumps(
         for s in scanned {
             wanted.extend(
                 s.metadb
-                    .config_jobs
+                    .job_components
                     .iter()
-                    .filter_map(|j| crate::facts::link::project_id_of(&j.job_name)),
+                    .filter_map(|c| c.project_id.clone()),
             );
             metadb.merge(s.metadb);
             inputs.push(s.input);

@@ -186,11 +186,8 @@ pub fn load(list: &SourceList, schema: &SchemaMap) -> Result<Deployment> {
         d.metadb = metadb;
         d.inputs.extend(inputs);
     }
-    crate::facts::link::merge_config_jobs(
-        &mut d.components,
-        &d.metadb.config_jobs,
-        &schema.config_job.source_key_prefix,
-    );
+    let jobs = std::mem::take(&mut d.metadb.job_components);
+    crate::facts::link::merge_job_components(&mut d.components, jobs);
     d.inputs.sort();
     Ok(d)
 }

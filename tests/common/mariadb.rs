@@ -17,7 +17,13 @@ pub struct MariaDb {
 }
 
 fn find(name: &str) -> PathBuf {
-    for dir in ["/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin", "/sbin"] {
+    for dir in [
+        "/usr/sbin",
+        "/usr/bin",
+        "/usr/local/sbin",
+        "/usr/local/bin",
+        "/sbin",
+    ] {
         let p = Path::new(dir).join(name);
         if p.is_file() {
             return p;
@@ -35,14 +41,25 @@ fn free_port() -> u16 {
 
 impl MariaDb {
     pub fn start() -> MariaDb {
-        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos());
-        let dir = std::env::temp_dir().join(format!("omslint-mariadb-{}-{nanos}", std::process::id()));
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let dir =
+            std::env::temp_dir().join(format!("omslint-mariadb-{}-{nanos}", std::process::id()));
         let data = dir.join("data");
         std::fs::create_dir_all(&data).expect("temp dir");
         let install = Command::new(find("mariadb-install-db"))
-            .args(["--no-defaults", "--auth-root-authentication-method=normal", "--skip-test-db"])
+            .args([
+                "--no-defaults",
+                "--auth-root-authentication-method=normal",
+                "--skip-test-db",
+            ])
             .arg(format!("--datadir={}", data.display()))
-            .args(if is_root() { vec!["--user=root"] } else { vec![] })
+            .args(if is_root() {
+                vec!["--user=root"]
+            } else {
+                vec![]
+            })
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .output()
@@ -60,7 +77,11 @@ impl MariaDb {
             .arg(format!("--socket={}", socket.display()))
             .arg(format!("--pid-file={}", dir.join("mysqld.pid").display()))
             .arg(format!("--log-error={}", dir.join("mysqld.err").display()))
-            .args(["--bind-address=127.0.0.1", "--skip-log-bin", "--innodb-buffer-pool-size=64M"])
+            .args([
+                "--bind-address=127.0.0.1",
+                "--skip-log-bin",
+                "--innodb-buffer-pool-size=64M",
+            ])
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null());
@@ -68,7 +89,12 @@ impl MariaDb {
             cmd.arg("--user=root");
         }
         let child = cmd.spawn().expect("mariadbd starts");
-        let server = MariaDb { dir, port, socket, child };
+        let server = MariaDb {
+            dir,
+            port,
+            socket,
+            child,
+        };
         let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {
             if server.try_sql("SELECT 1").is_ok() {
@@ -85,7 +111,12 @@ impl MariaDb {
         c.arg("--no-defaults")
             .arg("--protocol=socket")
             .arg(format!("--socket={}", self.socket.display()))
-            .args(["-uroot", "--batch", "--skip-column-names", "--default-character-set=utf8mb4"]);
+            .args([
+                "-uroot",
+                "--batch",
+                "--skip-column-names",
+                "--default-character-set=utf8mb4",
+            ]);
         c
     }
 
@@ -104,7 +135,8 @@ impl MariaDb {
 
     /// Runs SQL with the mariadb client; panics with the server's message on failure.
     pub fn sql(&self, sql: &str) -> String {
-        self.try_sql(sql).unwrap_or_else(|e| panic!("SQL failed: {e}\n{sql}"))
+        self.try_sql(sql)
+            .unwrap_or_else(|e| panic!("SQL failed: {e}\n{sql}"))
     }
 
     /// Runs an SQL file in a database (the file is the client's standard input).
@@ -115,7 +147,12 @@ impl MariaDb {
             .stdin(std::fs::File::open(file).expect("SQL file"))
             .output()
             .expect("mariadb client runs");
-        assert!(out.status.success(), "loading {}: {}", file.display(), String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "loading {}: {}",
+            file.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     /// Dumps one database with the real mariadb-dump.
@@ -123,17 +160,29 @@ impl MariaDb {
         let out = Command::new(find("mariadb-dump"))
             .arg("--no-defaults")
             .arg(format!("--socket={}", self.socket.display()))
-            .args(["-uroot", "--single-transaction", "--skip-dump-date", database])
+            .args([
+                "-uroot",
+                "--single-transaction",
+                "--skip-dump-date",
+                database,
+            ])
             .output()
             .expect("mariadb-dump runs");
-        assert!(out.status.success(), "mariadb-dump: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "mariadb-dump: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         std::fs::write(to, out.stdout).expect("write dump");
     }
 }
 
 fn is_root() -> bool {
     std::env::var("USER").is_ok_and(|u| u == "root")
-        || Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0"))
+        || Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|o| o.stdout.starts_with(b"0"))
 }
 
 impl Drop for MariaDb {

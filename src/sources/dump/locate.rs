@@ -10,10 +10,10 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
-use super::driver::{parse_insert_head, Head, InsertHead};
 use super::input::Input;
+use super::insert_head::{parse_insert_head, Head, InsertHead};
 use super::literal::parse_row;
-use super::scanner::{advance_in_row, is_space, State};
+use super::scanner::{advance_in_row, is_space, State, Step, NUL_OUTSIDE_STRING};
 use super::{OwnedValue, TableDef};
 use crate::error::{Error, Result};
 
@@ -21,6 +21,9 @@ use crate::error::{Error, Result};
 /// max_allowed_packet long, 1 GiB, and dumps write far shorter ones).
 const MAX_BACK: u64 = 256 << 20;
 const BLOCK: u64 = 64 << 10;
+/// A row is re-read with a small buffer (it grows for a longer row): the caller fetches
+/// a few rows, and zeroing a full scan buffer each time would cost more than reading.
+const ROW_BUFFER: usize = 64 << 10;
 
 pub(super) fn read_row_at(
     path: &Path,
@@ -28,14 +31,12 @@ pub(super) fn read_row_at(
     offset: u64,
     capacity: usize,
 ) -> Result<Vec<OwnedValue>> {
+    let capacity = capacity.min(ROW_BUFFER);
     let mut input = Input::open_at(path, offset, capacity)?;
     let values = read_row(&mut input)?;
-    let head = find_head(path, offset, capacity)?.ok_or_else(|| {
-        Error::parse_no_pos(
-            path,
-            format!("no INSERT statement holds a row at byte offset {offset}"),
-        )
-    })?;
+    let Some(head) = find_head(path, offset, capacity)? else {
+        return Err(input.error_at(0, "no INSERT statement holds a row at this offset"));
+    };
     if head.table != table.name {
         return Err(input.error_at(0, "the row at this offset belongs to another table"));
     }
@@ -101,8 +102,9 @@ fn row_end(input: &mut Input) -> Result<usize> {
     loop {
         let a = input.avail();
         match advance_in_row(a, scanned, &mut st) {
-            Some(end) => return Ok(end),
-            None => {
+            Step::Closed(end) => return Ok(end),
+            Step::Nul(at) => return Err(input.error_at(at, NUL_OUTSIDE_STRING)),
+            Step::More => {
                 scanned = a.len();
                 if !input.fill()? {
                     return Err(
@@ -210,11 +212,12 @@ fn head_if_holds(
         loop {
             let a = input.avail();
             match advance_in_row(a, 0, &mut st) {
-                Some(end) => {
+                Step::Closed(end) => {
                     input.consume(end);
                     break;
                 }
-                None => {
+                Step::Nul(_) => return Ok(None),
+                Step::More => {
                     let n = a.len();
                     input.consume(n);
                     if !input.fill()? {

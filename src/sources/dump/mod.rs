@@ -12,9 +12,11 @@ mod charset;
 mod ddl;
 mod driver;
 mod input;
+mod insert_head;
 mod literal;
 mod locate;
 mod scanner;
+mod sql_text;
 
 #[cfg(test)]
 mod tests;

@@ -29,6 +29,8 @@ impl State {
     }
 }
 
+pub(super) const NUL_OUTSIDE_STRING: &str = "NUL byte (binary data) outside a string literal";
+
 #[derive(Debug, PartialEq, Eq)]
 pub(super) enum Stop {
     /// All the bytes given were consumed; call again with the next ones.
@@ -53,36 +55,63 @@ fn skip_space(hay: &[u8], mut i: usize) -> usize {
     i
 }
 
-/// Advances through a row from `i` in state `st` (one of the in-row states). Returns the
-/// index just after the row's `)`, or `None` when `hay` ends first (`st` then says where
-/// to resume).
+/// What [`advance_in_row`] found.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Step {
+    /// The row's `)` ends just before this index.
+    Closed(usize),
+    /// `hay` ended inside the row: resume with the next bytes.
+    More,
+    /// A NUL byte outside quotes (binary data, not a dump) at this index.
+    Nul(usize),
+}
+
+/// Advances through a row from `i` in state `st` (one of the in-row states), up to the
+/// row's closing `)`, or to the end of `hay` (`st` then says where to resume).
 #[inline]
-pub(super) fn advance_in_row(hay: &[u8], mut i: usize, st: &mut State) -> Option<usize> {
+pub(super) fn advance_in_row(hay: &[u8], mut i: usize, st: &mut State) -> Step {
     loop {
         match *st {
             State::InRow => {
-                let rest = hay.get(i..)?;
+                let Some(rest) = hay.get(i..) else {
+                    return Step::More;
+                };
                 // Values between quotes are short (`123,`): a few bytes are cheaper to
                 // look at directly than to set up a vector search for.
-                let k = match rest
+                let found = match rest
                     .iter()
                     .take(8)
-                    .position(|&b| matches!(b, b'\'' | b'"' | b')'))
+                    .position(|&b| matches!(b, b'\'' | b'"' | b')' | 0))
                 {
-                    Some(k) => k,
-                    None => 8 + memchr3(b'\'', b'"', b')', rest.get(8..)?)?,
+                    Some(k) => Some(k),
+                    None => {
+                        let tail = rest.get(8..).unwrap_or_default();
+                        let k = memchr3(b'\'', b'"', b')', tail);
+                        let seen = tail.get(..k.unwrap_or(tail.len())).unwrap_or_default();
+                        if let Some(z) = memchr::memchr(0, seen) {
+                            return Step::Nul(i + 8 + z);
+                        }
+                        k.map(|k| k + 8)
+                    }
                 };
-                let c = rest.get(k).copied()?;
+                let Some(k) = found else {
+                    return Step::More;
+                };
+                let c = rest.get(k).copied().unwrap_or(0);
+                if c == 0 {
+                    return Step::Nul(i + k);
+                }
                 i += k + 1;
                 if c == b')' {
                     *st = State::AfterRow;
-                    return Some(i);
+                    return Step::Closed(i);
                 }
                 *st = State::InQuote(c);
             }
             State::InQuote(q) => {
-                let rest = hay.get(i..)?;
-                let k = memchr2(q, b'\\', rest)?;
+                let Some(k) = hay.get(i..).and_then(|rest| memchr2(q, b'\\', rest)) else {
+                    return Step::More;
+                };
                 let p = i + k;
                 if hay.get(p) == Some(&q) {
                     i = p + 1;
@@ -91,17 +120,17 @@ pub(super) fn advance_in_row(hay: &[u8], mut i: usize, st: &mut State) -> Option
                     i = p + 2;
                 } else {
                     *st = State::Escaped(q);
-                    return None;
+                    return Step::More;
                 }
             }
             State::Escaped(q) => {
                 if i >= hay.len() {
-                    return None;
+                    return Step::More;
                 }
                 i += 1;
                 *st = State::InQuote(q);
             }
-            State::ExpectOpen | State::AfterRow => return Some(i),
+            State::ExpectOpen | State::AfterRow => return Step::Closed(i),
         }
     }
 }
@@ -135,11 +164,12 @@ pub(super) fn count_rows(hay: &[u8], st: &mut State, rows: &mut u64) -> Stop {
             }
             State::InRow | State::InQuote(_) | State::Escaped(_) => {
                 match advance_in_row(hay, i, st) {
-                    Some(next) => {
+                    Step::Closed(next) => {
                         *rows += 1;
                         i = next;
                     }
-                    None => return Stop::NeedMore,
+                    Step::More => return Stop::NeedMore,
+                    Step::Nul(at) => return Stop::Error(at, NUL_OUTSIDE_STRING),
                 }
             }
         }
@@ -186,6 +216,14 @@ mod tests {
         let (rows, stop, _) = count_all(&[b"(1),x(2);"]);
         assert_eq!(rows, 1);
         assert_eq!(stop, Stop::Error(4, "expected '(' to start a row"));
+    }
+
+    #[test]
+    fn nul_outside_quotes_is_an_error() {
+        let (rows, stop, _) = count_all(&[b"(1,'\0'),(2\0,'x');"]);
+        assert_eq!((rows, stop), (1, Stop::Error(10, NUL_OUTSIDE_STRING)));
+        let (rows, stop, _) = count_all(&[b"(1,2,3,4,5,6,7,8,9,10,11\0);"]);
+        assert_eq!((rows, stop), (0, Stop::Error(24, NUL_OUTSIDE_STRING)));
     }
 
     #[test]
