@@ -1,6 +1,5 @@
 //! A finding: what a rule reports about one subject, with its evidence and fix.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::Serialize;
@@ -136,8 +135,46 @@ pub struct Suppression {
     pub ticket: Option<String>,
 }
 
-/// Evidence values, kept sorted by key so reports are stable.
-pub type Evidence = BTreeMap<String, serde_json::Value>;
+/// Evidence values, kept sorted by key so reports are stable. A sorted vector: a report
+/// may carry tens of thousands of findings, each with two or three entries, where a
+/// B-tree would allocate a node for eleven.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Evidence(Vec<(String, serde_json::Value)>);
+
+impl Evidence {
+    pub fn insert(&mut self, key: String, value: serde_json::Value) {
+        match self.0.binary_search_by(|(k, _)| k.as_str().cmp(&key)) {
+            Ok(i) => self.0[i].1 = value,
+            Err(i) => self.0.insert(i, (key, value)),
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&serde_json::Value> {
+        self.0
+            .binary_search_by(|(k, _)| k.as_str().cmp(key))
+            .ok()
+            .map(|i| &self.0[i].1)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &serde_json::Value)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v))
+    }
+}
+
+impl Serialize for Evidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {

@@ -72,14 +72,28 @@ fn fail_threshold(f: FailOn) -> Severity {
     }
 }
 
-fn write_output(args: &LintArgs, text: &str) -> Result<()> {
+/// Streams the report to `--output` or standard output: a report with tens of thousands
+/// of findings is never held twice in memory.
+fn write_output(
+    args: &LintArgs,
+    render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<()> {
     match &args.output {
-        Some(path) => std::fs::write(path, text).map_err(|e| Error::unreadable(path, e)),
+        Some(path) => {
+            let failed = |e: std::io::Error| {
+                Error::CheckFailed(format!(
+                    "cannot write the report to {}: {e}",
+                    path.display()
+                ))
+            };
+            let file = std::fs::File::create(path).map_err(failed)?;
+            let mut w = std::io::BufWriter::new(file);
+            render(&mut w).and_then(|()| w.flush()).map_err(failed)
+        }
         None => {
-            let mut out = std::io::stdout().lock();
+            let mut w = std::io::BufWriter::new(std::io::stdout().lock());
             // A closed pipe (`| head`) is not an error worth a message.
-            let _ = out.write_all(text.as_bytes());
-            let _ = out.flush();
+            let _ = render(&mut w).and_then(|()| w.flush());
             Ok(())
         }
     }
@@ -170,17 +184,18 @@ pub fn run(args: &LintArgs) -> Result<u8> {
         &deployment.inputs,
         run,
     );
-    let text = match args.format {
-        Format::Json => report::json::render(&report),
-        Format::Human => report::human::render(
-            &report,
-            &report::human::Style {
+    match args.format {
+        Format::Json => write_output(args, |w| report::json::write(&report, w))?,
+        Format::Human => {
+            let style = report::human::Style {
                 color: use_color(args.color, args.output.is_some()),
                 width: 100,
-            },
-        ),
-    };
-    write_output(args, &text)?;
+            };
+            write_output(args, |w| {
+                w.write_all(report::human::render(&report, &style).as_bytes())
+            })?
+        }
+    }
     if check_errors {
         for c in report.checks.iter().filter(|c| c.status == "error") {
             eprintln!(

@@ -4,10 +4,11 @@
 //! order (`row`); the schema map says which fact a table feeds. Project tables go through
 //! the streaming aggregator; the small tables are kept whole.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use super::fxhash::{FxHashMap, FxHashSet};
 use super::projects::{ProjectAggregator, ProjectRow};
 use super::{
     ClusterInfo, ColumnMeta, Component, DataSource, Database, DbRole, MetaDb, ProjectFacts,
@@ -34,7 +35,7 @@ struct ProjectCols {
 pub struct FactsBuilder<'s> {
     schema: &'s SchemaMap,
     roles: HashMap<String, DbRole>,
-    wanted_projects: HashSet<String>,
+    wanted_projects: Arc<FxHashSet<String>>,
     pub metadb: MetaDb,
     current_db: Option<String>,
     current_path: Option<PathBuf>,
@@ -50,14 +51,14 @@ pub struct FactsBuilder<'s> {
 /// Components built from `config_job` rows: one per job name, values shared.
 #[derive(Default)]
 struct JobComponents {
-    index: HashMap<Box<[u8]>, usize>,
+    index: FxHashMap<Box<[u8]>, usize>,
     components: Vec<Component>,
-    values: HashSet<Arc<str>>,
-    keys: HashSet<Arc<str>>,
+    values: FxHashSet<Arc<str>>,
+    keys: FxHashSet<Arc<str>>,
 }
 
 impl JobComponents {
-    fn intern(set: &mut HashSet<Arc<str>>, s: &str) -> Arc<str> {
+    fn intern(set: &mut FxHashSet<Arc<str>>, s: &str) -> Arc<str> {
         if let Some(v) = set.get(s) {
             return v.clone();
         }
@@ -66,21 +67,11 @@ impl JobComponents {
         v
     }
 
-    fn add(
-        &mut self,
-        job: &[u8],
-        setting: &str,
-        value: &[u8],
-        id: u64,
-        wanted: &mut HashSet<String>,
-    ) {
+    fn add(&mut self, job: &[u8], setting: &str, value: &[u8], id: u64) {
         let i = match self.index.get(job) {
             Some(&i) => i,
             None => {
                 let name = String::from_utf8_lossy(job).into_owned();
-                if let Some(p) = super::link::project_id_of(&name) {
-                    wanted.insert(p);
-                }
                 self.components.push(Component {
                     project_id: super::link::project_id_of(&name),
                     host_ip: super::link::host_ip_of(&name),
@@ -122,7 +113,7 @@ impl<'s> FactsBuilder<'s> {
         FactsBuilder {
             schema,
             roles,
-            wanted_projects: HashSet::new(),
+            wanted_projects: Arc::default(),
             metadb: MetaDb::default(),
             current_db: None,
             current_path: None,
@@ -135,8 +126,8 @@ impl<'s> FactsBuilder<'s> {
     }
 
     /// Projects that components point at: kept in full when their rows stream past.
-    pub fn want_projects(&mut self, ids: impl IntoIterator<Item = String>) {
-        self.wanted_projects.extend(ids);
+    pub fn want_projects(&mut self, ids: Arc<FxHashSet<String>>) {
+        self.wanted_projects = ids;
     }
 
     /// A new source file (or connection) starts.
@@ -414,8 +405,7 @@ impl<'s> FactsBuilder<'s> {
                     .and_then(|b| std::str::from_utf8(b).ok())
                     .and_then(|t| t.trim().parse().ok())
                     .unwrap_or(0);
-                self.jobs
-                    .add(job, setting, value, id, &mut self.wanted_projects);
+                self.jobs.add(job, setting, value, id);
             }
             TableFact::Heartbeat => {}
         }

@@ -156,9 +156,27 @@ pub fn key(rules: Rules, value: &[u8]) -> Vec<u8> {
 /// does not grow with the names of millions of projects.
 pub fn key_hash(rules: Rules, value: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf29ce484222325;
-    for b in key(rules, value) {
+    let mut add = |b: u8| {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x100000001b3);
+    };
+    // Most names are ASCII: their key is the bytes themselves, upper-cased when the
+    // collation ignores case, so it is hashed without building it.
+    if value.is_ascii() {
+        let mut v = value;
+        if rules.pad_space {
+            while let [rest @ .., b' '] = v {
+                v = rest;
+            }
+        }
+        let fold = rules.fold_case && !rules.bytes;
+        for &b in v {
+            add(if fold { b.to_ascii_uppercase() } else { b });
+        }
+    } else {
+        for b in key(rules, value) {
+            add(b);
+        }
     }
     h
 }
@@ -215,6 +233,29 @@ mod tests {
         let r = Rules::for_collation(None);
         assert_ne!(key(r, b"a"), key(r, b"A"));
         assert_eq!(key_hash(r, b"x"), key_hash(r, b"x"));
+    }
+
+    #[test]
+    fn the_ascii_fast_path_hashes_the_same_key() {
+        for c in [
+            "utf8mb4_general_ci",
+            "utf8mb4_bin",
+            "utf8mb4_0900_ai_ci",
+            "binary",
+        ] {
+            let r = Rules::for_collation(Some(c));
+            for name in ["Orders ", "orders", "a b  ", "", "   "] {
+                let slow = {
+                    let mut h: u64 = 0xcbf29ce484222325;
+                    for b in key(r, name.as_bytes()) {
+                        h ^= u64::from(b);
+                        h = h.wrapping_mul(0x100000001b3);
+                    }
+                    h
+                };
+                assert_eq!(key_hash(r, name.as_bytes()), slow, "{c} {name:?}");
+            }
+        }
     }
 
     #[test]

@@ -1,8 +1,7 @@
 //! How facts link up (SPEC §3): a component's project and host from its name, and
 //! `config_job` rows folded into the components they configure.
 
-use std::collections::HashMap;
-
+use super::fxhash::FxHashMap;
 use super::Component;
 #[cfg(test)]
 use super::{SettingOrigin, SourceSetting};
@@ -33,7 +32,7 @@ pub fn host_ip_of(name: &str) -> Option<String> {
 /// from a file wins (it is what the component runs with), the rest are added, and
 /// components only `config_job` knows join the list.
 pub fn merge_job_components(components: &mut Vec<Component>, jobs: Vec<Component>) {
-    let mut index: HashMap<String, usize> = components
+    let mut index: FxHashMap<String, usize> = components
         .iter()
         .enumerate()
         .map(|(i, c)| (c.name.clone(), i))
@@ -78,11 +77,11 @@ mod tests {
             name: name.clone(),
             ..Default::default()
         };
-        let span = SettingOrigin::File(crate::facts::Span {
+        let span = SettingOrigin::File(Box::new(crate::facts::Span {
             path: "source.json".into(),
             line: 2,
             column: 3,
-        });
+        }));
         file.source.insert("dbType", setting("MYSQL", span.clone()));
         let mut comps = vec![file];
         let mut job = Component {

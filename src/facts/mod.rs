@@ -6,6 +6,7 @@
 
 pub mod builder;
 pub mod collation;
+pub mod fxhash;
 pub mod link;
 pub mod projects;
 
@@ -305,7 +306,9 @@ impl MetaDb {
 /// Where a component's source setting came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SettingOrigin {
-    File(Span),
+    /// Boxed: most settings of a large MetaDB come from `config_job`, and the span would
+    /// triple the size of every one of them.
+    File(Box<Span>),
     /// A `config_job` row (its id).
     ConfigJob(u64),
 }

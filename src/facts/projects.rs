@@ -7,9 +7,11 @@
 //! hashes collide are picked out in a second pass and compared exactly, so a hash
 //! collision never makes a false duplicate.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use super::collation::{self, Rules};
+use super::fxhash::{FxHashMap, FxHashSet};
 use super::DataSource;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -150,33 +152,33 @@ pub struct ProjectAggregator {
     facts: ProjectFacts,
     rules: Rules,
     hashes: Vec<u64>,
-    ds_ids: HashMap<Box<[u8]>, u32>,
+    ds_ids: FxHashMap<Box<[u8]>, u32>,
     ds_names: Vec<String>,
-    live_source: HashSet<u32>,
-    live_sink: HashSet<u32>,
-    wanted: HashSet<String>,
+    live_source: FxHashSet<u32>,
+    live_sink: FxHashSet<u32>,
+    wanted: Arc<FxHashSet<String>>,
     second: Option<SecondPass>,
 }
 
 /// What the second pass looks for.
 struct SecondPass {
-    dup_hashes: HashSet<u64>,
-    logproxy: HashSet<Vec<u8>>,
-    datahub: HashSet<Vec<u8>>,
+    dup_hashes: FxHashSet<u64>,
+    logproxy: FxHashSet<Vec<u8>>,
+    datahub: FxHashSet<Vec<u8>>,
     candidates: Vec<Project>,
 }
 
 impl ProjectAggregator {
-    pub fn new(mut facts: ProjectFacts, wanted: HashSet<String>) -> Self {
+    pub fn new(mut facts: ProjectFacts, wanted: Arc<FxHashSet<String>>) -> Self {
         facts.seen = true;
         ProjectAggregator {
             rules: Rules::for_collation(facts.name_collation.as_deref()),
             facts,
             hashes: Vec::new(),
-            ds_ids: HashMap::new(),
+            ds_ids: FxHashMap::default(),
             ds_names: Vec::new(),
-            live_source: HashSet::new(),
-            live_sink: HashSet::new(),
+            live_source: FxHashSet::default(),
+            live_sink: FxHashSet::default(),
             wanted,
             second: None,
         }
@@ -225,7 +227,7 @@ impl ProjectAggregator {
     /// After the first pass: whether the rows must stream past once more.
     pub fn needs_second_pass(&mut self, datasources: &BTreeMap<String, DataSource>) -> bool {
         self.hashes.sort_unstable();
-        let dup_hashes: HashSet<u64> = self
+        let dup_hashes: FxHashSet<u64> = self
             .hashes
             .windows(2)
             .filter(|w| w[0] == w[1])
@@ -233,9 +235,9 @@ impl ProjectAggregator {
             .collect();
         self.hashes.dedup();
         self.hashes.shrink_to_fit();
-        let used: HashSet<u32> = self.live_source.union(&self.live_sink).copied().collect();
+        let used: FxHashSet<u32> = self.live_source.union(&self.live_sink).copied().collect();
         let flagged =
-            |pred: &dyn Fn(&DataSource) -> bool, among: &HashSet<u32>| -> HashSet<Vec<u8>> {
+            |pred: &dyn Fn(&DataSource) -> bool, among: &FxHashSet<u32>| -> FxHashSet<Vec<u8>> {
                 among
                     .iter()
                     .filter_map(|&i| self.ds_names.get(i as usize))
@@ -340,7 +342,7 @@ mod tests {
             name_collation: Some(collation.into()),
             ..Default::default()
         };
-        let mut agg = ProjectAggregator::new(facts, HashSet::new());
+        let mut agg = ProjectAggregator::new(facts, Arc::default());
         for r in rows {
             agg.push(&row(r.0, r.1, r.2));
         }

@@ -1,12 +1,10 @@
-//! `--format json`: exactly SPEC §4.
+//! `--format json`: exactly SPEC §4, streamed to the writer.
+
+use std::io::Write;
 
 use super::Report;
 
-pub fn render(report: &Report) -> String {
-    let mut s = serde_json::to_string_pretty(report).unwrap_or_else(|e| {
-        // Serializing plain data cannot fail; keep the contract of one JSON object anyway.
-        format!("{{\"error\": {:?}}}", e.to_string())
-    });
-    s.push('\n');
-    s
+pub fn write(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *w, report).map_err(std::io::Error::other)?;
+    w.write_all(b"\n")
 }

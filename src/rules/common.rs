@@ -133,7 +133,7 @@ pub fn is_oceanbase_type(t: &str) -> bool {
 /// A component's setting location for diagnostics, when it came from a file.
 pub fn setting_location(c: &Component, key: &str) -> Option<Location> {
     match c.setting(key).map(|s| &s.origin) {
-        Some(crate::facts::SettingOrigin::File(span)) => Some(span.clone().into()),
+        Some(crate::facts::SettingOrigin::File(span)) => Some((**span).clone().into()),
         _ => c.source_file.as_ref().map(|p| Location {
             path: p.display().to_string(),
             line: 1,

@@ -140,11 +140,11 @@ fn read_if_not_empty(path: &Path) -> Result<Option<String>> {
 }
 
 fn span(path: &Path, (line, column): (u64, u64)) -> SettingOrigin {
-    SettingOrigin::File(Span {
+    SettingOrigin::File(Box::new(Span {
         path: path.to_path_buf(),
         line,
         column,
-    })
+    }))
 }
 
 /// Settings from a JSON file. With `require_section`, the file counts only if it has a

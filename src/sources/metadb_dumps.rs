@@ -4,14 +4,16 @@
 //! cm dumps go first: their `config_job` rows name the projects whose rows the rm dump
 //! must keep in full (OMS005 needs their source type and creation time).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
 use super::dump::{self, Interest, TableDef, Value, Visitor};
 use crate::error::{Error, Result};
 use crate::facts::builder::FactsBuilder;
+use crate::facts::fxhash::FxHashSet;
 use crate::facts::{Component, DbRole, Input, MetaDb};
 use crate::schema_map::SchemaMap;
 
@@ -48,13 +50,13 @@ fn scan_one(
     database: Option<&str>,
     schema: &SchemaMap,
     roles: &HashMap<String, DbRole>,
-    wanted: &HashSet<String>,
+    wanted: &Arc<FxHashSet<String>>,
 ) -> Result<Scanned> {
     let (hash, scanned) = rayon::join(
         || super::sha256_file(path),
         || -> Result<MetaDb> {
             let mut b = FactsBuilder::new(schema, roles.clone());
-            b.want_projects(wanted.iter().cloned());
+            b.want_projects(Arc::clone(wanted));
             b.begin_source(Some(path.to_path_buf()));
             if let Some(db) = database {
                 b.database(db);
@@ -100,17 +102,19 @@ pub fn read_dumps(
             .is_some_and(|r| *r == DbRole::Cm)
     };
     let (first, rest): (Vec<_>, Vec<_>) = peeked.into_iter().partition(|(_, db)| is_cm(db));
-    let mut wanted: HashSet<String> = components
+    let mut wanted: FxHashSet<String> = components
         .iter()
         .filter_map(|c| c.project_id.clone())
         .collect();
     let mut metadb = MetaDb::default();
     let mut inputs = Vec::new();
     for phase in [first, rest] {
+        let shared = Arc::new(std::mem::take(&mut wanted));
         let scanned: Vec<Scanned> = phase
             .par_iter()
-            .map(|(p, db)| scan_one(p, db.as_deref(), schema, &roles, &wanted))
+            .map(|(p, db)| scan_one(p, db.as_deref(), schema, &roles, &shared))
             .collect::<Result<_>>()?;
+        wanted = Arc::try_unwrap(shared).unwrap_or_else(|a| (*a).clone());
         for s in scanned {
             wanted.extend(
                 s.metadb
