@@ -35,7 +35,6 @@ struct ProjectCols {
 pub struct FactsBuilder<'s> {
     schema: &'s SchemaMap,
     roles: HashMap<String, DbRole>,
-    wanted_projects: Arc<FxHashSet<String>>,
     pub metadb: MetaDb,
     current_db: Option<String>,
     current_path: Option<PathBuf>,
@@ -113,7 +112,6 @@ impl<'s> FactsBuilder<'s> {
         FactsBuilder {
             schema,
             roles,
-            wanted_projects: Arc::default(),
             metadb: MetaDb::default(),
             current_db: None,
             current_path: None,
@@ -125,9 +123,12 @@ impl<'s> FactsBuilder<'s> {
         }
     }
 
-    /// Projects that components point at: kept in full when their rows stream past.
-    pub fn want_projects(&mut self, ids: Arc<FxHashSet<String>>) {
-        self.wanted_projects = ids;
+    /// The projects the `config_job` rows of this source point at.
+    pub fn job_project_ids(&self) -> impl Iterator<Item = &String> {
+        self.jobs
+            .components
+            .iter()
+            .filter_map(|c| c.project_id.as_ref())
     }
 
     /// A new source file (or connection) starts.
@@ -137,15 +138,17 @@ impl<'s> FactsBuilder<'s> {
         self.current = None;
     }
 
-    /// After the first pass: whether the source must stream its project tables again.
-    pub fn needs_second_pass(&mut self) -> bool {
+    /// After the first pass: whether the source must stream its project tables again
+    /// (for duplicate names, flagged data sources, or the projects in `wanted`, which
+    /// components point at and which are kept in full).
+    pub fn needs_second_pass(&mut self, wanted: &Arc<FxHashSet<String>>) -> bool {
         let ds = &self.metadb.datasources;
         let mut needed = false;
         for side in [self.projects.as_mut(), self.sync_projects.as_mut()]
             .into_iter()
             .flatten()
         {
-            needed |= side.agg.needs_second_pass(ds);
+            needed |= side.agg.needs_second_pass(ds, Arc::clone(wanted));
         }
         needed
     }
@@ -296,7 +299,7 @@ impl<'s> FactsBuilder<'s> {
             ..Default::default()
         };
         let side = ProjectSide {
-            agg: ProjectAggregator::new(facts, self.wanted_projects.clone()),
+            agg: ProjectAggregator::new(facts),
             cols: pcols,
         };
         if kind == ProjectKind::Migration {

@@ -169,7 +169,7 @@ struct SecondPass {
 }
 
 impl ProjectAggregator {
-    pub fn new(mut facts: ProjectFacts, wanted: Arc<FxHashSet<String>>) -> Self {
+    pub fn new(mut facts: ProjectFacts) -> Self {
         facts.seen = true;
         ProjectAggregator {
             rules: Rules::for_collation(facts.name_collation.as_deref()),
@@ -179,7 +179,7 @@ impl ProjectAggregator {
             ds_names: Vec::new(),
             live_source: FxHashSet::default(),
             live_sink: FxHashSet::default(),
-            wanted,
+            wanted: Arc::default(),
             second: None,
         }
     }
@@ -213,19 +213,17 @@ impl ProjectAggregator {
         if NOT_READY.iter().any(|s| status_is(&status, s)) {
             self.facts.not_ready.push(row.to_project());
         }
-        if !self.wanted.is_empty() {
-            let id = String::from_utf8_lossy(row.id);
-            if self.wanted.contains(id.as_ref()) {
-                self.facts
-                    .referenced
-                    .insert(id.into_owned(), row.to_project());
-            }
-        }
         self.hashes.push(collation::key_hash(self.rules, row.name));
     }
 
-    /// After the first pass: whether the rows must stream past once more.
-    pub fn needs_second_pass(&mut self, datasources: &BTreeMap<String, DataSource>) -> bool {
+    /// After the first pass: whether the rows must stream past once more. `wanted` are the
+    /// projects components point at (known once every source's first pass is done).
+    pub fn needs_second_pass(
+        &mut self,
+        datasources: &BTreeMap<String, DataSource>,
+        wanted: Arc<FxHashSet<String>>,
+    ) -> bool {
+        self.wanted = wanted;
         self.hashes.sort_unstable();
         let dup_hashes: FxHashSet<u64> = self
             .hashes
@@ -247,7 +245,10 @@ impl ProjectAggregator {
             };
         let logproxy = flagged(&|d| d.use_log_proxy, &self.live_source);
         let datahub = flagged(&|d| d.ds_type.trim().eq_ignore_ascii_case("DATAHUB"), &used);
-        let needed = !dup_hashes.is_empty() || !logproxy.is_empty() || !datahub.is_empty();
+        let needed = !dup_hashes.is_empty()
+            || !logproxy.is_empty()
+            || !datahub.is_empty()
+            || !self.wanted.is_empty();
         if needed {
             self.second = Some(SecondPass {
                 dup_hashes,
@@ -264,6 +265,14 @@ impl ProjectAggregator {
         let Some(second) = self.second.as_mut() else {
             return;
         };
+        if !self.wanted.is_empty() {
+            let id = String::from_utf8_lossy(row.id);
+            if self.wanted.contains(id.as_ref()) {
+                self.facts
+                    .referenced
+                    .insert(id.into_owned(), row.to_project());
+            }
+        }
         let status = String::from_utf8_lossy(row.status);
         if status_is(&status, "DELETED") {
             return;
@@ -342,11 +351,11 @@ mod tests {
             name_collation: Some(collation.into()),
             ..Default::default()
         };
-        let mut agg = ProjectAggregator::new(facts, Arc::default());
+        let mut agg = ProjectAggregator::new(facts);
         for r in rows {
             agg.push(&row(r.0, r.1, r.2));
         }
-        if agg.needs_second_pass(&BTreeMap::new()) {
+        if agg.needs_second_pass(&BTreeMap::new(), Arc::default()) {
             for r in rows {
                 agg.push_again(&row(r.0, r.1, r.2));
             }

@@ -40,23 +40,24 @@ impl Visitor for DumpVisitor<'_, '_> {
     }
 }
 
-struct Scanned {
-    metadb: MetaDb,
+/// A dump after its first pass: the builder waits for what every other dump's first
+/// pass found (the projects that components point at) before its second pass.
+struct Pending<'s> {
+    path: PathBuf,
+    builder: FactsBuilder<'s>,
     input: Input,
 }
 
-fn scan_one(
+fn first_pass<'s>(
     path: &Path,
     database: Option<&str>,
-    schema: &SchemaMap,
+    schema: &'s SchemaMap,
     roles: &HashMap<String, DbRole>,
-    wanted: &Arc<FxHashSet<String>>,
-) -> Result<Scanned> {
+) -> Result<Pending<'s>> {
     let (hash, scanned) = rayon::join(
         || super::sha256_file(path),
-        || -> Result<MetaDb> {
+        || -> Result<FactsBuilder<'s>> {
             let mut b = FactsBuilder::new(schema, roles.clone());
-            b.want_projects(Arc::clone(wanted));
             b.begin_source(Some(path.to_path_buf()));
             if let Some(db) = database {
                 b.database(db);
@@ -68,15 +69,12 @@ fn scan_one(
                     "cannot tell which database this dump holds: no '-- Host: … Database: …' header, USE or CREATE DATABASE",
                 ));
             }
-            if b.needs_second_pass() {
-                b.begin_second_pass();
-                dump::scan(path, &mut DumpVisitor { builder: &mut b })?;
-            }
-            Ok(b.finish())
+            Ok(b)
         },
     );
-    Ok(Scanned {
-        metadb: scanned?,
+    Ok(Pending {
+        path: path.to_path_buf(),
+        builder: scanned?,
         input: Input {
             kind: "dump",
             path: path.display().to_string(),
@@ -85,7 +83,21 @@ fn scan_one(
     })
 }
 
-/// Every dump, cm dumps first, into one MetaDB.
+fn second_pass(p: &mut Pending<'_>, wanted: &Arc<FxHashSet<String>>) -> Result<()> {
+    if p.builder.needs_second_pass(wanted) {
+        p.builder.begin_second_pass();
+        dump::scan(
+            &p.path,
+            &mut DumpVisitor {
+                builder: &mut p.builder,
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// Every dump into one MetaDB: first passes in parallel, then the second passes that the
+/// project tables need, in parallel again.
 pub fn read_dumps(
     paths: &[PathBuf],
     schema: &SchemaMap,
@@ -96,35 +108,28 @@ pub fn read_dumps(
         .par_iter()
         .map(|p| Ok((p.clone(), dump::peek_database(p)?)))
         .collect::<Result<_>>()?;
-    let is_cm = |db: &Option<String>| {
-        db.as_ref()
-            .and_then(|d| roles.get(d))
-            .is_some_and(|r| *r == DbRole::Cm)
-    };
-    let (first, rest): (Vec<_>, Vec<_>) = peeked.into_iter().partition(|(_, db)| is_cm(db));
-    let mut wanted: FxHashSet<String> = components
+    let mut pending: Vec<Pending<'_>> = peeked
+        .par_iter()
+        .map(|(p, db)| first_pass(p, db.as_deref(), schema, &roles))
+        .collect::<Result<_>>()?;
+    let wanted: FxHashSet<String> = components
         .iter()
         .filter_map(|c| c.project_id.clone())
+        .chain(
+            pending
+                .iter()
+                .flat_map(|p| p.builder.job_project_ids().cloned()),
+        )
         .collect();
+    let wanted = Arc::new(wanted);
+    pending
+        .par_iter_mut()
+        .try_for_each(|p| second_pass(p, &wanted))?;
     let mut metadb = MetaDb::default();
     let mut inputs = Vec::new();
-    for phase in [first, rest] {
-        let shared = Arc::new(std::mem::take(&mut wanted));
-        let scanned: Vec<Scanned> = phase
-            .par_iter()
-            .map(|(p, db)| scan_one(p, db.as_deref(), schema, &roles, &shared))
-            .collect::<Result<_>>()?;
-        wanted = Arc::try_unwrap(shared).unwrap_or_else(|a| (*a).clone());
-        for s in scanned {
-            wanted.extend(
-                s.metadb
-                    .job_components
-                    .iter()
-                    .filter_map(|c| c.project_id.clone()),
-            );
-            metadb.merge(s.metadb);
-            inputs.push(s.input);
-        }
+    for p in pending {
+        metadb.merge(p.builder.finish());
+        inputs.push(p.input);
     }
     Ok((metadb, inputs))
 }
