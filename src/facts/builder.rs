@@ -444,6 +444,7 @@ impl<'s> FactsBuilder<'s> {
             self.metadb.sync_projects = side.agg.finish();
         }
         self.metadb.job_components = self.jobs.components;
+        self.metadb.job_components.shrink_to_fit();
         self.metadb.projects.kind = ProjectKind::Migration;
         self.metadb.sync_projects.kind = ProjectKind::Sync;
         self.metadb.databases.sort_by(|a, b| a.name.cmp(&b.name));

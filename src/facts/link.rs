@@ -32,6 +32,7 @@ pub fn host_ip_of(name: &str) -> Option<String> {
 /// from a file wins (it is what the component runs with), the rest are added, and
 /// components only `config_job` knows join the list.
 pub fn merge_job_components(components: &mut Vec<Component>, jobs: Vec<Component>) {
+    components.reserve(jobs.len());
     let mut index: FxHashMap<String, usize> = components
         .iter()
         .enumerate()

@@ -91,8 +91,8 @@ pub struct ProjectFacts {
     /// Names equal under the collation, each group ordered oldest first.
     pub duplicate_groups: Vec<Vec<Project>>,
     pub not_ready: Vec<Project>,
-    /// Projects named by a component, by id.
-    pub referenced: BTreeMap<String, Project>,
+    /// Projects named by a component, sorted by id (see `referenced`).
+    pub referenced: Vec<Project>,
     /// Live projects whose source data source reads through oblogproxy.
     pub logproxy_sources: Vec<Project>,
     /// Live projects that read from or write to a DataHub data source.
@@ -105,6 +105,14 @@ pub struct ProjectFacts {
 }
 
 impl ProjectFacts {
+    /// A project a component names, by id.
+    pub fn referenced(&self, id: &str) -> Option<&Project> {
+        self.referenced
+            .binary_search_by(|p| p.id.as_str().cmp(id))
+            .ok()
+            .map(|i| &self.referenced[i])
+    }
+
     pub fn rules(&self) -> Rules {
         Rules::for_collation(self.name_collation.as_deref())
     }
@@ -268,9 +276,7 @@ impl ProjectAggregator {
         if !self.wanted.is_empty() {
             let id = String::from_utf8_lossy(row.id);
             if self.wanted.contains(id.as_ref()) {
-                self.facts
-                    .referenced
-                    .insert(id.into_owned(), row.to_project());
+                self.facts.referenced.push(row.to_project());
             }
         }
         let status = String::from_utf8_lossy(row.status);
@@ -311,6 +317,8 @@ impl ProjectAggregator {
             .duplicate_groups
             .sort_by(|a, b| a[0].name.cmp(&b[0].name).then(a[0].id.cmp(&b[0].id)));
         self.facts.not_ready.sort_by(|a, b| a.id.cmp(&b.id));
+        self.facts.referenced.sort_by(|a, b| a.id.cmp(&b.id));
+        self.facts.referenced.dedup_by(|a, b| a.id == b.id);
         self.facts.logproxy_sources.sort_by(|a, b| a.id.cmp(&b.id));
         self.facts.datahub.sort_by(|a, b| a.id.cmp(&b.id));
         self.facts

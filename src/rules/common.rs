@@ -120,9 +120,8 @@ pub fn json_set_bool(raw: &str, key: &str, value: bool) -> Option<String> {
 pub fn project_by_id<'a>(ctx: &'a Context<'_>, id: &str) -> Option<&'a Project> {
     let m = &ctx.deployment.metadb;
     m.projects
-        .referenced
-        .get(id)
-        .or_else(|| m.sync_projects.referenced.get(id))
+        .referenced(id)
+        .or_else(|| m.sync_projects.referenced(id))
 }
 
 pub fn is_oceanbase_type(t: &str) -> bool {
