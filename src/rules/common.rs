@@ -3,7 +3,8 @@
 
 use super::{Context, Outcome};
 use crate::facts::{Component, DbRole, Project, ProjectFacts};
-use crate::finding::{Location, Severity};
+use crate::finding::{Applicability, Fix, FixKind, Location, Severity};
+use crate::fix::sql;
 use crate::version::Version;
 
 /// MetaDB facts are needed: skipped without any MetaDB source, an error when the database
@@ -92,6 +93,46 @@ pub fn ha_config(ctx: &Context<'_>) -> Result<Option<HaConfig>, Outcome> {
             "ha.config in oms_normal_config is not a JSON object".into(),
         )),
     }
+}
+
+/// The unsafe SQL fix that sets one boolean of `ha.config`, guarded by the row's id and
+/// its whole current value, with the statement that puts the old value back.
+pub fn ha_config_fix(
+    ctx: &Context<'_>,
+    ha: &HaConfig,
+    key: &str,
+    value: bool,
+    description: &str,
+) -> Option<Fix> {
+    let new = json_set_bool(&ha.raw, key, value)?;
+    let m = &ctx.schema.normal_config;
+    let db = ctx
+        .deployment
+        .metadb
+        .database(DbRole::Rm)
+        .map(|d| d.name.clone());
+    let t = sql::table(db.as_deref(), &m.table);
+    let update = |to: &str, from: &str| {
+        format!(
+            "UPDATE {t} SET {} = {} WHERE {} = {} AND {} = 'ha.config' AND {} = BINARY {};",
+            sql::ident(&m.value),
+            sql::literal(to),
+            sql::ident(&m.id),
+            sql::literal(&ha.id),
+            sql::ident(&m.name),
+            sql::ident(&m.value),
+            sql::literal(from)
+        )
+    };
+    Some(Fix {
+        kind: FixKind::Sql,
+        applicability: Applicability::Unsafe,
+        description: description.to_string(),
+        database: db,
+        sql: Some(update(&new, &ha.raw)),
+        rollback_sql: Some(update(&ha.raw, &new)),
+        patch: None,
+    })
 }
 
 /// Sets a top-level boolean in a JSON object's text, keeping the rest of the text as it

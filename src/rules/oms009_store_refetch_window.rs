@@ -1,11 +1,10 @@
 //! OMS009: with `perceiveStoreClientCheckpoint` off, `refetchStoreIntervalMin` must exceed
 //! the downtime (T2 − T1), by the guides' 30-minute margin.
 
-use super::common::{ha_config, json_set_bool};
+use super::common::{ha_config, ha_config_fix};
 use super::{finding, Context, Outcome};
 use crate::catalog::RuleMeta;
-use crate::finding::{Applicability, Fix, FixKind, Severity, Subject};
-use crate::fix::sql;
+use crate::finding::{Severity, Subject};
 
 /// The guides' example: 60 minutes of downtime plus 30 minutes margin = 90.
 pub const MARGIN_MIN: i64 = 30;
@@ -44,35 +43,12 @@ pub fn check(ctx: &Context<'_>, meta: &'static RuleMeta) -> Outcome {
     f.evidence.insert("downtime_min".into(), downtime.into());
     f.evidence
         .insert("recommended_min".into(), (downtime + MARGIN_MIN).into());
-    let m = &ctx.schema.normal_config;
-    let db = ctx
-        .deployment
-        .metadb
-        .database(crate::facts::DbRole::Rm)
-        .map(|d| d.name.clone());
-    if let Some(new) = json_set_bool(&ha.raw, "perceiveStoreClientCheckpoint", true) {
-        let t = sql::table(db.as_deref(), &m.table);
-        let update = |to: &str, from: &str| {
-            format!(
-                "UPDATE {t} SET {} = {} WHERE {} = {} AND {} = 'ha.config' AND {} = BINARY {};",
-                sql::ident(&m.value),
-                sql::literal(to),
-                sql::ident(&m.id),
-                sql::literal(&ha.id),
-                sql::ident(&m.name),
-                sql::ident(&m.value),
-                sql::literal(from)
-            )
-        };
-        f.fix = Some(Fix {
-            kind: FixKind::Sql,
-            applicability: Applicability::Unsafe,
-            description: "set ha.config perceiveStoreClientCheckpoint to true (a live HA setting; the runbook sets it when HA goes back on)".into(),
-            database: db.clone(),
-            sql: Some(update(&new, &ha.raw)),
-            rollback_sql: Some(update(&ha.raw, &new)),
-            patch: None,
-        });
-    }
+    f.fix = ha_config_fix(
+        ctx,
+        &ha,
+        "perceiveStoreClientCheckpoint",
+        true,
+        "set ha.config perceiveStoreClientCheckpoint to true (a live HA setting; the runbook sets it when HA goes back on)",
+    );
     Outcome::Ran(vec![f])
 }
