@@ -87,6 +87,32 @@ pub struct LintArgs {
     #[arg(long, value_name = "DIR")]
     pub backup_dir: Option<PathBuf>,
 
+    /// The live MetaDB: `mysql://user@host:port`, or `config` for config.yaml's
+    /// oms_meta_*. The password comes from OMSLINT_METADB_PASSWORD, --password-file or a
+    /// prompt, never from the command line. Without this flag omslint never connects.
+    #[arg(long, value_name = "URL")]
+    pub metadb: Option<String>,
+
+    /// A file whose first line is the MetaDB password.
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+
+    /// TLS to the MetaDB: disabled, preferred, required, verify-ca, verify-identity.
+    #[arg(long, value_name = "MODE", default_value = "preferred")]
+    pub ssl_mode: String,
+
+    /// CA certificate for --ssl-mode verify-ca / verify-identity.
+    #[arg(long, value_name = "FILE")]
+    pub ssl_ca: Option<PathBuf>,
+
+    /// Seconds to wait for the MetaDB to accept a connection.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    pub connect_timeout: u64,
+
+    /// Seconds one MetaDB query may take.
+    #[arg(long, value_name = "SECONDS", default_value_t = 600)]
+    pub query_timeout: u64,
+
     /// The current OMS version (default: the highest in the MetaDB's oms_version).
     #[arg(long, value_name = "VERSION")]
     pub from: Option<String>,

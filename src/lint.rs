@@ -33,9 +33,25 @@ fn source_list(args: &LintArgs) -> Result<SourceList> {
     if args.settings.is_some() {
         list.settings = args.settings.clone();
     }
+    if let Some(url) = &args.metadb {
+        let ssl_mode = sources::metadb::SslMode::parse(&args.ssl_mode).ok_or_else(|| {
+            Error::Usage(format!(
+                "--ssl-mode {:?}: expected disabled, preferred, required, verify-ca or verify-identity",
+                args.ssl_mode
+            ))
+        })?;
+        list.metadb = Some(sources::LiveSpec {
+            url: url.clone(),
+            password_file: args.password_file.clone(),
+            ssl_mode,
+            ssl_ca: args.ssl_ca.clone(),
+            connect_timeout_s: args.connect_timeout,
+            query_timeout_s: args.query_timeout,
+        });
+    }
     if list.is_empty() {
         return Err(Error::Usage(
-            "nothing to lint: give a SNAPSHOT_DIR or sources (--config, --dump, --components, --docker-inspect, --backup-dir)".into(),
+            "nothing to lint: give a SNAPSHOT_DIR or sources (--config, --dump, --metadb, --components, --docker-inspect, --backup-dir)".into(),
         ));
     }
     Ok(list)

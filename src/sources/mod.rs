@@ -7,6 +7,7 @@ pub mod components;
 pub mod config_yaml;
 pub mod docker_inspect;
 pub mod dump;
+pub mod metadb;
 pub mod metadb_dumps;
 pub mod redact;
 pub mod snapshot;
@@ -30,6 +31,43 @@ pub struct SourceList {
     pub docker_inspect: Option<PathBuf>,
     pub backup_dir: Option<PathBuf>,
     pub settings: Option<PathBuf>,
+    pub metadb: Option<LiveSpec>,
+}
+
+/// `--metadb` and the flags that go with it, resolved into a `Target` once config.yaml
+/// has been read (`--metadb config` takes its connection from there).
+#[derive(Debug, Clone)]
+pub struct LiveSpec {
+    /// `mysql://user@host:port`, or `config`.
+    pub url: String,
+    pub password_file: Option<PathBuf>,
+    pub ssl_mode: metadb::SslMode,
+    pub ssl_ca: Option<PathBuf>,
+    pub connect_timeout_s: u64,
+    pub query_timeout_s: u64,
+}
+
+impl LiveSpec {
+    fn target(&self, configs: &[ConfigFile]) -> Result<metadb::Target> {
+        let (user, host, port, config_password) = if self.url.trim() == "config" {
+            metadb::target::from_config(configs)?
+        } else {
+            let (u, h, p) = metadb::target::parse_url(&self.url)?;
+            (u, h, p, None)
+        };
+        let password =
+            metadb::target::password(self.password_file.as_deref(), config_password.as_ref())?;
+        Ok(metadb::Target {
+            host,
+            port,
+            user,
+            password,
+            ssl_mode: self.ssl_mode,
+            ssl_ca: self.ssl_ca.clone(),
+            connect_timeout_s: self.connect_timeout_s,
+            query_timeout_s: self.query_timeout_s,
+        })
+    }
 }
 
 impl SourceList {
@@ -39,6 +77,7 @@ impl SourceList {
             && self.components.is_empty()
             && self.docker_inspect.is_none()
             && self.backup_dir.is_none()
+            && self.metadb.is_none()
     }
 }
 
@@ -179,6 +218,18 @@ pub fn load(list: &SourceList, schema: &SchemaMap) -> Result<Deployment> {
             path: dir.display().to_string(),
             sha256: None,
         });
+    }
+    if let Some(spec) = &list.metadb {
+        if !list.dumps.is_empty() {
+            return Err(Error::Usage(
+                "--metadb and dumps (--dump, SNAPSHOT_DIR/metadb) are two views of the same databases: give one".into(),
+            ));
+        }
+        let target = spec.target(&d.configs)?;
+        let roles = roles_from_configs(&d.configs);
+        let (metadb, input) = metadb::read_live(&target, schema, &roles, &d.components)?;
+        d.metadb = metadb;
+        d.inputs.push(input);
     }
     if !list.dumps.is_empty() {
         let roles = roles_from_configs(&d.configs);
