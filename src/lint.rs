@@ -66,6 +66,11 @@ fn source_version(args: &LintArgs, settings: &Settings, d: &Deployment) -> Resul
     if let Some(v) = args.from.as_deref().or(settings.from.as_deref()) {
         return version_arg("--from", v);
     }
+    if let Some(why) = &d.metadb_error {
+        return Err(Error::CheckFailed(format!(
+            "{why} (and without it the source version is unknown: give --from)"
+        )));
+    }
     let highest = d
         .metadb
         .versions
@@ -213,12 +218,17 @@ pub fn run(args: &LintArgs) -> Result<u8> {
         }
     }
     if check_errors {
+        // One line per distinct reason: a MetaDB that cannot be read stops a dozen checks.
+        let mut reasons: Vec<(String, Vec<&str>)> = Vec::new();
         for c in report.checks.iter().filter(|c| c.status == "error") {
-            eprintln!(
-                "omslint: error: {} could not run: {}",
-                c.code,
-                c.reason.as_deref().unwrap_or("unknown reason")
-            );
+            let why = c.reason.clone().unwrap_or_else(|| "unknown reason".into());
+            match reasons.iter_mut().find(|(r, _)| *r == why) {
+                Some((_, codes)) => codes.push(c.code),
+                None => reasons.push((why, vec![c.code])),
+            }
+        }
+        for (why, codes) in reasons {
+            eprintln!("omslint: error: {why} ({} could not run)", codes.join(", "));
         }
         return Ok(3);
     }

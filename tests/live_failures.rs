@@ -100,6 +100,33 @@ fn live_failures_are_exit_3_with_one_clear_line() {
     assert!(took < Duration::from_secs(10));
     assert!(!wrong.stderr.contains("not-the-password"));
 
+    // With the source version given, the report is still written: the checks that need
+    // the MetaDB are `error`, those over config.yaml alone still run.
+    let (partial, _) = lint(
+        &dir,
+        &["--metadb", &url, "--from", "3.4.0"],
+        Some("not-the-password"),
+    );
+    assert_eq!(partial.code, 3);
+    assert_eq!(
+        partial.stderr.lines().count(),
+        1,
+        "one clear line: {}",
+        partial.stderr
+    );
+    let report = common::json(&partial);
+    let status = |code: &str| {
+        report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["code"] == code)
+            .map(|c| c["status"].as_str().unwrap().to_string())
+    };
+    assert_eq!(status("OMS003").as_deref(), Some("error"));
+    assert_eq!(status("OMS008").as_deref(), Some("error"));
+    assert_eq!(status("OMS013").as_deref(), Some("passed"));
+
     // Nothing listens on this port once the listener is dropped: refused at once.
     let closed = TcpListener::bind("127.0.0.1:0")
         .unwrap()

@@ -453,6 +453,9 @@ pub struct Deployment {
     pub components: Vec<Component>,
     pub docker: Option<DockerInspect>,
     pub backups: Option<Backups>,
+    /// Why the live MetaDB could not be read, when it could not: the checks that need it
+    /// report `error` (unknown is not a pass) while the others still run.
+    pub metadb_error: Option<String>,
 }
 
 impl Deployment {

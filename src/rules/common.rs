@@ -10,6 +10,7 @@ use crate::version::Version;
 /// MetaDB facts are needed: skipped without any MetaDB source, an error when the database
 /// of `role` is missing from the sources that were given.
 pub fn need_metadb(ctx: &Context<'_>, role: DbRole) -> Result<(), Outcome> {
+    metadb_readable(ctx)?;
     let m = &ctx.deployment.metadb;
     if m.is_empty() {
         return Err(Outcome::Skipped(
@@ -23,6 +24,15 @@ pub fn need_metadb(ctx: &Context<'_>, role: DbRole) -> Result<(), Outcome> {
         )));
     }
     Ok(())
+}
+
+/// The live MetaDB, when one was given, could be read: a check that reads MetaDB facts
+/// cannot pass on facts it never saw.
+pub fn metadb_readable(ctx: &Context<'_>) -> Result<(), Outcome> {
+    match &ctx.deployment.metadb_error {
+        Some(why) => Err(Outcome::Error(why.clone())),
+        None => Ok(()),
+    }
 }
 
 /// The project table was read, or the check cannot run.
@@ -195,6 +205,7 @@ pub struct MissingDbType<'a> {
 
 /// The Incr-Sync components OMS005 flags (and so OMS006 looks at).
 pub fn missing_dbtype<'a>(ctx: &'a Context<'_>) -> Result<Vec<MissingDbType<'a>>, Outcome> {
+    metadb_readable(ctx)?;
     let from = ctx.from();
     let v = |s: &str| s.parse::<Version>().ok();
     let is_32x = from.release() == (3, 2, 1) || from.release() == (3, 2, 2);

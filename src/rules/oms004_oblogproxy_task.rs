@@ -2,7 +2,7 @@
 
 use rayon::prelude::*;
 
-use super::common::{need_projects, setting_location};
+use super::common::{metadb_readable, need_projects, setting_location};
 use super::{finding, Context, Outcome};
 use crate::catalog::RuleMeta;
 use crate::facts::Component;
@@ -44,6 +44,9 @@ pub fn check(ctx: &Context<'_>, meta: &'static RuleMeta) -> Outcome {
         return Outcome::Skipped(format!(
             "applies to targets 4.3.1 and newer; the target is {to}"
         ));
+    }
+    if let Err(o) = metadb_readable(ctx) {
+        return o;
     }
     let d = ctx.deployment;
     let mut out: Vec<Finding> = d

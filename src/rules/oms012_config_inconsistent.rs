@@ -180,6 +180,9 @@ pub fn check(ctx: &Context<'_>, meta: &'static RuleMeta) -> Outcome {
     if d.configs.is_empty() {
         return Outcome::Skipped("no config.yaml given".into());
     }
+    if let Err(o) = super::common::metadb_readable(ctx) {
+        return o;
+    }
     let mut ck = Checker {
         ctx,
         meta,

@@ -227,9 +227,16 @@ pub fn load(list: &SourceList, schema: &SchemaMap) -> Result<Deployment> {
         }
         let target = spec.target(&d.configs)?;
         let roles = roles_from_configs(&d.configs);
-        let (metadb, input) = metadb::read_live(&target, schema, &roles, &d.components)?;
-        d.metadb = metadb;
-        d.inputs.push(input);
+        d.inputs.push(Input {
+            kind: "metadb",
+            path: format!("mysql://{}@{}", target.user, target.address()),
+            sha256: None,
+        });
+        match metadb::read_live(&target, schema, &roles, &d.components) {
+            Ok(metadb) => d.metadb = metadb,
+            Err(Error::CheckFailed(why)) => d.metadb_error = Some(why),
+            Err(e) => return Err(e),
+        }
     }
     if !list.dumps.is_empty() {
         let roles = roles_from_configs(&d.configs);

@@ -19,7 +19,7 @@ use super::dump::{ColumnDef, Interest, TableDef, Value};
 use crate::error::{Error, Result};
 use crate::facts::builder::FactsBuilder;
 use crate::facts::fxhash::FxHashSet;
-use crate::facts::{Component, DbRole, Input, MetaDb};
+use crate::facts::{Component, DbRole, MetaDb};
 use crate::fix::sql;
 use crate::schema_map::SchemaMap;
 pub use target::{SslMode, Target};
@@ -394,16 +394,10 @@ pub fn read_live(
     schema: &SchemaMap,
     roles: &HashMap<String, DbRole>,
     components: &[Component],
-) -> Result<(MetaDb, Input)> {
+) -> Result<MetaDb> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| Error::CheckFailed(format!("cannot start the I/O runtime: {e}")))?;
-    let metadb = rt.block_on(read(t, schema, roles, components))?;
-    let input = Input {
-        kind: "metadb",
-        path: format!("mysql://{}@{}", t.user, t.address()),
-        sha256: None,
-    };
-    Ok((metadb, input))
+    rt.block_on(read(t, schema, roles, components))
 }
