@@ -41,6 +41,11 @@ fn free_port() -> u16 {
 
 impl MariaDb {
     pub fn start() -> MariaDb {
+        Self::start_with(&[])
+    }
+
+    /// Starts the server with extra `mariadbd` options (e.g. TLS certificates).
+    pub fn start_with(extra: &[String]) -> MariaDb {
         let nanos = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos());
@@ -83,6 +88,7 @@ impl MariaDb {
                 "--innodb-buffer-pool-size=64M",
             ])
             .arg(format!("--port={port}"))
+            .args(extra)
             .stdout(Stdio::null())
             .stderr(Stdio::null());
         if is_root() {
