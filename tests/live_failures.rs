@@ -168,6 +168,24 @@ fn live_failures_are_exit_3_with_one_clear_line() {
     assert!(took < Duration::from_secs(8), "{took:?}");
     drop(silent);
 
+    // A query the server does not answer in time (a table held locked): the query timeout.
+    let mut locker = db.spawn_sql("LOCK TABLES `rm_340`.`oms_project` WRITE; SELECT SLEEP(60)");
+    std::thread::sleep(Duration::from_millis(800));
+    let (slow, took) = lint(
+        &dir,
+        &["--metadb", &url, "--from", "3.4.0", "--query-timeout", "2"],
+        Some(PW),
+    );
+    let _ = locker.kill();
+    let _ = locker.wait();
+    assert_eq!(slow.code, 3, "{}", slow.stderr);
+    assert!(
+        slow.stderr.contains("oms_project") && slow.stderr.contains("no answer within 2 s"),
+        "{}",
+        slow.stderr
+    );
+    assert!(took < Duration::from_secs(10), "{took:?}");
+
     // A missing grant is named before anything is read.
     db.sql("REVOKE SELECT ON `cm_hb_340`.* FROM 'oms_user@oms_tenant#obcluster'@'127.0.0.1'");
     let (grant, _) = lint(&dir, &["--metadb", &url], Some(PW));

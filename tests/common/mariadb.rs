@@ -145,6 +145,16 @@ impl MariaDb {
             .unwrap_or_else(|e| panic!("SQL failed: {e}\n{sql}"))
     }
 
+    /// Starts a client session running `sql` in the background (e.g. holding a lock);
+    /// the caller kills it.
+    pub fn spawn_sql(&self, sql: &str) -> std::process::Child {
+        self.client()
+            .args(["-e", sql])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("mariadb client runs")
+    }
+
     /// Runs an SQL file in a database (the file is the client's standard input).
     pub fn load(&self, database: &str, file: &Path) {
         let out = self
