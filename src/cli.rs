@@ -141,6 +141,32 @@ pub struct LintArgs {
     #[arg(long, value_name = "FILE")]
     pub settings: Option<PathBuf>,
 
+    /// Apply the safe fixes (SQL against --metadb in one guarded transaction per database;
+    /// config patches atomically, with a backup), then lint again.
+    #[arg(long)]
+    pub fix: bool,
+
+    /// Apply the unsafe fixes too (HA off, the refetch setting); implies --fix.
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+
+    /// Print every change --fix would make (SQL and config diffs) and change nothing.
+    #[arg(long, conflicts_with_all = ["fix", "unsafe_fixes"])]
+    pub diff: bool,
+
+    /// Write the fix SQL to FILE and its rollback beside it (FILE.rollback.sql), to review
+    /// and run with the mysql client; works offline.
+    #[arg(long, value_name = "FILE")]
+    pub fix_script: Option<PathBuf>,
+
+    /// Where --fix writes the rollback SQL before committing (default: omslint-rollback.sql).
+    #[arg(long, value_name = "FILE")]
+    pub rollback_file: Option<PathBuf>,
+
+    /// List the fixes applied.
+    #[arg(long)]
+    pub show_fixes: bool,
+
     /// Report format (default: human).
     #[arg(long, value_enum, default_value = "human")]
     pub format: Format,

@@ -126,6 +126,77 @@ pub struct Fix {
     /// A unified diff against the config file.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub patch: Option<String>,
+    /// How `--fix` applies it; `None` for fixes that are shown, never applied.
+    #[serde(skip)]
+    pub apply: Option<Apply>,
+}
+
+/// How a fix is applied.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Apply {
+    /// `sql` is one statement guarded by the values it was computed from: it must change
+    /// exactly one row, else the MetaDB changed since the scan.
+    GuardedSql,
+    /// Booleans set in a JSON value of one row (`ha.config`): fixes of the same row are
+    /// merged into one guarded statement.
+    JsonRow(JsonRowEdit),
+    /// One line of a config file replaced.
+    LineEdit(crate::fix::patch::LineEdit),
+}
+
+/// A guarded UPDATE of one JSON column of one row: `set` applied to `old`, the text
+/// edited in place so the rest of the JSON stays as the console wrote it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct JsonRowEdit {
+    pub database: Option<String>,
+    pub table: String,
+    pub id_column: String,
+    pub id: String,
+    pub name_column: String,
+    pub name: String,
+    pub value_column: String,
+    pub old: String,
+    pub set: Vec<(String, bool)>,
+}
+
+impl JsonRowEdit {
+    /// The row this edits, to merge edits of the same row.
+    pub fn row_key(&self) -> (Option<&str>, &str, &str) {
+        (
+            self.database.as_deref(),
+            self.table.as_str(),
+            self.id.as_str(),
+        )
+    }
+
+    /// The new JSON text.
+    pub fn new_value(&self) -> Option<String> {
+        let mut v = self.old.clone();
+        for (key, value) in &self.set {
+            v = crate::rules::json_set_bool(&v, key, *value)?;
+        }
+        Some(v)
+    }
+
+    /// (the fix statement, its rollback), each guarded by the whole value it replaces.
+    pub fn statements(&self) -> Option<(String, String)> {
+        use crate::fix::sql;
+        let new = self.new_value()?;
+        let t = sql::table(self.database.as_deref(), &self.table);
+        let update = |to: &str, from: &str| {
+            format!(
+                "UPDATE {t} SET {v} = {} WHERE {} = {} AND {} = {} AND {v} = BINARY {};",
+                sql::literal(to),
+                sql::ident(&self.id_column),
+                sql::literal(&self.id),
+                sql::ident(&self.name_column),
+                sql::literal(&self.name),
+                sql::literal(from),
+                v = sql::ident(&self.value_column),
+            )
+        };
+        Some((update(&new, &self.old), update(&self.old, &new)))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]

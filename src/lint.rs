@@ -132,7 +132,14 @@ fn use_color(arg: ColorArg, to_file: bool) -> bool {
     }
 }
 
-pub fn run(args: &LintArgs) -> Result<u8> {
+/// One lint: the report, whether a check could not run, and the live target (for --fix).
+struct Analysis {
+    report: Report,
+    check_errors: bool,
+    target: Option<sources::metadb::Target>,
+}
+
+fn analyze(args: &LintArgs) -> Result<Analysis> {
     let list = source_list(args)?;
     let settings = match &list.settings {
         Some(p) => settings::load(p)?,
@@ -205,6 +212,114 @@ pub fn run(args: &LintArgs) -> Result<u8> {
         &deployment.inputs,
         run,
     );
+    Ok(Analysis {
+        report,
+        check_errors,
+        target: deployment.live_target.take(),
+    })
+}
+
+/// `--fix`, `--diff`, `--fix-script`: returns the analysis to report (a fresh one after
+/// fixes were applied: what remains is what counts).
+fn fixes(args: &LintArgs, first: Analysis) -> Result<Analysis> {
+    let wants_fix = args.fix || args.unsafe_fixes;
+    if !wants_fix && !args.diff && args.fix_script.is_none() {
+        return Ok(first);
+    }
+    let plan = crate::fix::apply::plan(&first.report.findings, args.unsafe_fixes);
+    if args.diff {
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(crate::fix::apply::diff(&plan).as_bytes());
+        return Ok(first);
+    }
+    if let Some(path) = &args.fix_script {
+        let rollback = crate::fix::apply::write_script(&plan, path)?;
+        eprintln!(
+            "omslint: wrote {} ({} fix(es)) and {}",
+            path.display(),
+            plan.sql.values().map(Vec::len).sum::<usize>(),
+            rollback.display()
+        );
+        if !wants_fix {
+            return Ok(first);
+        }
+    }
+    if plan.is_empty() {
+        eprintln!("omslint: nothing to fix");
+        return Ok(first);
+    }
+    if first.check_errors {
+        return Err(Error::CheckFailed(
+            "not applying fixes: some checks could not run (fix the sources first)".into(),
+        ));
+    }
+    let target = match (&first.target, plan.sql.is_empty()) {
+        (Some(t), _) => Some(t),
+        (None, true) => None,
+        (None, false) => {
+            return Err(Error::Usage(
+                "SQL fixes need the live MetaDB: give --metadb (or write them with --fix-script and run them with the mysql client)".into(),
+            ))
+        }
+    };
+    let rollback_file = args.rollback_file.clone().unwrap_or_else(|| {
+        let mut p = std::path::PathBuf::from("omslint-rollback.sql");
+        let mut n = 1;
+        while p.exists() {
+            p = std::path::PathBuf::from(format!("omslint-rollback.{n}.sql"));
+            n += 1;
+        }
+        p
+    });
+    let applied_sql = match target {
+        Some(t) => crate::fix::apply::apply_sql(t, &plan, &rollback_file)?,
+        None => 0,
+    };
+    let backups = crate::fix::apply::apply_edits(&plan)?;
+    eprintln!(
+        "omslint: applied {} fix(es): {applied_sql} SQL statement(s){}, {} config file(s) patched{}",
+        plan.len(),
+        if applied_sql > 0 { format!(" (rollback: {})", rollback_file.display()) } else { String::new() },
+        backups.len(),
+        if backups.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " (originals kept as {})",
+                backups.iter().map(|b| b.display().to_string()).collect::<Vec<_>>().join(", ")
+            )
+        }
+    );
+    if args.show_fixes {
+        for x in plan.sql.values().flatten() {
+            let f = x.finding;
+            eprintln!(
+                "  fixed {} {} {}: {}",
+                f.code, f.subject.kind, f.subject.id, x.description
+            );
+        }
+        for (f, e) in plan.edits.values().flatten() {
+            eprintln!(
+                "  fixed {} {} {}: {} line {}",
+                f.code,
+                f.subject.kind,
+                f.subject.id,
+                e.path.display(),
+                e.line
+            );
+        }
+    }
+    // Verified: lint again, and report what remains.
+    analyze(args)
+}
+
+pub fn run(args: &LintArgs) -> Result<u8> {
+    let first = analyze(args)?;
+    let Analysis {
+        report,
+        check_errors,
+        ..
+    } = fixes(args, first)?;
     match args.format {
         Format::Json => write_output(args, |w| report::json::write(&report, w))?,
         Format::Human => {

@@ -456,6 +456,8 @@ pub struct Deployment {
     /// Why the live MetaDB could not be read, when it could not: the checks that need it
     /// report `error` (unknown is not a pass) while the others still run.
     pub metadb_error: Option<String>,
+    /// The live MetaDB connection, kept for `--fix` (its password redacted in `Debug`).
+    pub live_target: Option<crate::sources::metadb::Target>,
 }
 
 impl Deployment {

@@ -1,5 +1,6 @@
 //! Fixes as text: guarded SQL and config patches. Applying them is `lint --fix`'s job;
 //! building them is here so every fix is escaped and guarded in one place.
 
+pub mod apply;
 pub mod patch;
 pub mod sql;

@@ -3,8 +3,7 @@
 
 use super::{Context, Outcome};
 use crate::facts::{Component, DbRole, Project, ProjectFacts};
-use crate::finding::{Applicability, Fix, FixKind, Location, Severity};
-use crate::fix::sql;
+use crate::finding::{Applicability, Fix, FixKind, JsonRowEdit, Location, Severity};
 use crate::version::Version;
 
 /// MetaDB facts are needed: skipped without any MetaDB source, an error when the database
@@ -106,7 +105,8 @@ pub fn ha_config(ctx: &Context<'_>) -> Result<Option<HaConfig>, Outcome> {
 }
 
 /// The unsafe SQL fix that sets one boolean of `ha.config`, guarded by the row's id and
-/// its whole current value, with the statement that puts the old value back.
+/// its whole current value, with the statement that puts the old value back. Two such
+/// fixes of the same row (OMS008 and OMS009) are merged into one statement when applied.
 pub fn ha_config_fix(
     ctx: &Context<'_>,
     ha: &HaConfig,
@@ -114,34 +114,33 @@ pub fn ha_config_fix(
     value: bool,
     description: &str,
 ) -> Option<Fix> {
-    let new = json_set_bool(&ha.raw, key, value)?;
     let m = &ctx.schema.normal_config;
     let db = ctx
         .deployment
         .metadb
         .database(DbRole::Rm)
         .map(|d| d.name.clone());
-    let t = sql::table(db.as_deref(), &m.table);
-    let update = |to: &str, from: &str| {
-        format!(
-            "UPDATE {t} SET {} = {} WHERE {} = {} AND {} = 'ha.config' AND {} = BINARY {};",
-            sql::ident(&m.value),
-            sql::literal(to),
-            sql::ident(&m.id),
-            sql::literal(&ha.id),
-            sql::ident(&m.name),
-            sql::ident(&m.value),
-            sql::literal(from)
-        )
+    let edit = JsonRowEdit {
+        database: db.clone(),
+        table: m.table.clone(),
+        id_column: m.id.clone(),
+        id: ha.id.clone(),
+        name_column: m.name.clone(),
+        name: "ha.config".into(),
+        value_column: m.value.clone(),
+        old: ha.raw.clone(),
+        set: vec![(key.to_string(), value)],
     };
+    let (sql, rollback) = edit.statements()?;
     Some(Fix {
         kind: FixKind::Sql,
         applicability: Applicability::Unsafe,
         description: description.to_string(),
         database: db,
-        sql: Some(update(&new, &ha.raw)),
-        rollback_sql: Some(update(&ha.raw, &new)),
+        sql: Some(sql),
+        rollback_sql: Some(rollback),
         patch: None,
+        apply: Some(crate::finding::Apply::JsonRow(edit)),
     })
 }
 

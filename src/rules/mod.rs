@@ -5,6 +5,8 @@
 //! unknown is never a pass).
 
 mod common;
+
+pub use common::json_set_bool;
 mod oms001_unsupported_upgrade_path;
 mod oms002_console_port_change;
 mod oms003_duplicate_project_name;

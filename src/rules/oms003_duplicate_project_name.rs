@@ -55,6 +55,7 @@ fn rename_fix(facts: &ProjectFacts, p: &Project, new: &str) -> Fix {
         sql: Some(update(new, &p.name)),
         rollback_sql: Some(update(&p.name, new)),
         patch: None,
+        apply: Some(crate::finding::Apply::GuardedSql),
     }
 }
 

@@ -52,6 +52,7 @@ fn report(meta: &'static RuleMeta, m: &MissingDbType<'_>) -> Finding {
         sql: None,
         rollback_sql: None,
         patch: None,
+        apply: None,
     });
     f
 }

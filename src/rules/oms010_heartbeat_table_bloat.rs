@@ -68,6 +68,7 @@ pub fn check(ctx: &Context<'_>, meta: &'static RuleMeta) -> Outcome {
             sql: Some(cleanup_sql(ctx, &db.name)),
             rollback_sql: None,
             patch: None,
+            apply: None,
         });
         out.push(f);
     }

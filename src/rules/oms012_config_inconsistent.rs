@@ -59,13 +59,7 @@ impl Checker<'_, '_> {
 
     fn patch(&mut self, c: &ConfigFile, key: &str, new_value: &str, why: &str) -> Option<Fix> {
         let e = c.get(key)?;
-        let diff = patch::replace_value(
-            &c.path.display().to_string(),
-            &c.redacted_text,
-            e.key_line,
-            key,
-            new_value,
-        )?;
+        let edit = patch::edit_value(&c.path, &c.redacted_text, e.key_line, key, new_value)?;
         Some(Fix {
             kind: FixKind::ConfigPatch,
             applicability: Applicability::Safe,
@@ -73,7 +67,8 @@ impl Checker<'_, '_> {
             database: None,
             sql: None,
             rollback_sql: None,
-            patch: Some(diff),
+            patch: Some(patch::unified_diff(&edit)),
+            apply: Some(crate::finding::Apply::LineEdit(edit)),
         })
     }
 

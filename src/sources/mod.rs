@@ -237,6 +237,7 @@ pub fn load(list: &SourceList, schema: &SchemaMap) -> Result<Deployment> {
             Err(Error::CheckFailed(why)) => d.metadb_error = Some(why),
             Err(e) => return Err(e),
         }
+        d.live_target = Some(target);
     }
     if !list.dumps.is_empty() {
         let roles = roles_from_configs(&d.configs);

@@ -56,7 +56,7 @@ fn ssl_opts(t: &Target) -> Option<SslOpts> {
     }
 }
 
-async fn with_timeout<T>(
+pub async fn with_timeout<T>(
     t: &Target,
     secs: u64,
     what: &str,
@@ -71,6 +71,19 @@ async fn with_timeout<T>(
 
 /// A read-only session; `preferred` TLS falls back to plain when the server has none.
 async fn connect(t: &Target) -> Result<Conn> {
+    let mut conn = connect_session(t).await?;
+    with_timeout(
+        t,
+        t.query_timeout_s,
+        "cannot make the session read-only",
+        conn.query_drop("SET SESSION TRANSACTION READ ONLY"),
+    )
+    .await?;
+    Ok(conn)
+}
+
+/// A session as the server gives it (the fix applier's, which writes).
+pub async fn connect_session(t: &Target) -> Result<Conn> {
     let attempt = |ssl| {
         with_timeout(
             t,
@@ -85,14 +98,6 @@ async fn connect(t: &Target) -> Result<Conn> {
         }
         other => other?,
     };
-    let mut conn = conn;
-    with_timeout(
-        t,
-        t.query_timeout_s,
-        "cannot make the session read-only",
-        conn.query_drop("SET SESSION TRANSACTION READ ONLY"),
-    )
-    .await?;
     Ok(conn)
 }
 
