@@ -248,11 +248,6 @@ fn fixes(args: &LintArgs, first: Analysis) -> Result<Analysis> {
         eprintln!("omslint: nothing to fix");
         return Ok(first);
     }
-    if first.check_errors {
-        return Err(Error::CheckFailed(
-            "not applying fixes: some checks could not run (fix the sources first)".into(),
-        ));
-    }
     let target = match (&first.target, plan.sql.is_empty()) {
         (Some(t), _) => Some(t),
         (None, true) => None,
