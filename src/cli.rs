@@ -179,6 +179,10 @@ pub struct LintArgs {
     #[arg(long, value_enum, default_value = "error")]
     pub fail_on: FailOn,
 
+    /// Exit 0 whatever the findings (usage errors and unreadable sources still exit 2 and 3).
+    #[arg(long)]
+    pub exit_zero: bool,
+
     /// Colour in the human report (auto: only on a terminal, never with NO_COLOR).
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorArg,

@@ -70,3 +70,71 @@ pub fn run(ctx: &Context<'_>) -> RunResult {
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     result
 }
+
+/// Applies omslint.yaml to a run: rule selection, severity overrides and waivers. A waived
+/// finding is still reported, marked suppressed; an expired waiver turns its finding into
+/// an error that says so.
+pub fn apply_settings(result: &mut RunResult, s: &crate::settings::Settings, today: &str) {
+    use crate::settings::selects;
+    let meta = |code: &str| crate::catalog::lookup(code);
+    let enabled = |code: &str| {
+        let Some(m) = meta(code) else { return true };
+        let selected = s.select.is_empty() || s.select.iter().any(|x| selects(x, &m.code, &m.name));
+        selected && !s.ignore.iter().any(|x| selects(x, &m.code, &m.name))
+    };
+    for c in result.checks.iter_mut().filter(|c| !enabled(c.code)) {
+        c.status = "skipped";
+        c.reason = Some("not selected in the settings (select/ignore)".into());
+    }
+    result.findings.retain(|f| enabled(f.code));
+    for f in &mut result.findings {
+        let m = meta(f.code);
+        if let Some((_, sev)) = s
+            .severity
+            .iter()
+            .find(|(rule, _)| m.is_some_and(|m| selects(rule, &m.code, &m.name)))
+        {
+            if let Some(sev) = crate::finding::Severity::parse(sev) {
+                f.severity = sev;
+            }
+        }
+        let waiver = s.waivers.iter().find(|w| {
+            meta(&w.code).is_some_and(|wm| wm.code == f.code)
+                && (w.subject == "*" || w.subject == f.subject.id)
+        });
+        if let Some(w) = waiver {
+            match &w.expires {
+                Some(e) if e.as_str() <= today => {
+                    f.severity = crate::finding::Severity::Error;
+                    f.message = format!(
+                        "the waiver for this finding expired on {e}{}: {}",
+                        w.ticket
+                            .as_deref()
+                            .map(|t| format!(" ({t})"))
+                            .unwrap_or_default(),
+                        f.message
+                    );
+                }
+                _ => {
+                    f.suppressed = Some(crate::finding::Suppression {
+                        reason: w.reason.clone(),
+                        ticket: w.ticket.clone(),
+                    });
+                }
+            }
+        }
+    }
+    for c in result.checks.iter_mut().filter(|c| c.status == "failed") {
+        let open = result
+            .findings
+            .iter()
+            .any(|f| f.code == c.code && f.suppressed.is_none());
+        if !open {
+            c.status = "passed";
+            c.reason = Some("every finding is waived".into());
+        }
+    }
+    result
+        .findings
+        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+}

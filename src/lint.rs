@@ -201,7 +201,8 @@ fn analyze(args: &LintArgs) -> Result<Analysis> {
         downtime_min,
         heartbeat_threshold,
     };
-    let run = crate::engine::run(&ctx);
+    let mut run = crate::engine::run(&ctx);
+    crate::engine::apply_settings(&mut run, &settings, &report::time::today());
     let check_errors = run.has_errors();
     let report = Report::new(
         Upgrade {
@@ -342,9 +343,10 @@ pub fn run(args: &LintArgs) -> Result<u8> {
         }
         return Ok(3);
     }
-    let failing = report
-        .worst()
-        .is_some_and(|w| w >= fail_threshold(args.fail_on));
+    let failing = !args.exit_zero
+        && report
+            .worst()
+            .is_some_and(|w| w >= fail_threshold(args.fail_on));
     Ok(u8::from(failing))
 }
 

@@ -1,5 +1,6 @@
-//! `omslint.yaml`: per-deployment settings (from, to, downtime, stage, thresholds), found
-//! in the snapshot directory or given with `--settings`.
+//! `omslint.yaml`: per-deployment settings (from, to, downtime, stage, thresholds, rule
+//! selection, severity overrides, waivers), found in the snapshot directory or given with
+//! `--settings`.
 
 use std::path::Path;
 
@@ -18,6 +19,55 @@ pub struct Settings {
     pub stage: Option<String>,
     #[serde(default)]
     pub thresholds: Thresholds,
+    /// Rules to run, by code (`OMS003`), name (`duplicate-project-name`) or code prefix
+    /// (`OMS01`); empty = all.
+    #[serde(default)]
+    pub select: Vec<String>,
+    /// Rules not to run, in the same forms.
+    #[serde(default)]
+    pub ignore: Vec<String>,
+    /// Severity per rule (code or name): error, warning or notice.
+    #[serde(default)]
+    pub severity: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    pub waivers: Vec<Waiver>,
+}
+
+/// A finding accepted on purpose: reported, marked suppressed, not counted for
+/// `--fail-on`, until it expires.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Waiver {
+    pub code: String,
+    /// The subject id (project id, component name, database, region…); `*` for any.
+    pub subject: String,
+    pub reason: String,
+    pub ticket: Option<String>,
+    /// `YYYY-MM-DD`; from that day on the waiver no longer applies and is reported.
+    pub expires: Option<String>,
+}
+
+/// Whether a rule matches a selector: its code, its name, or a prefix of its code.
+pub fn selects(selector: &str, code: &str, name: &str) -> bool {
+    let s = selector.trim();
+    s.eq_ignore_ascii_case(code)
+        || s.eq_ignore_ascii_case(name)
+        || (s.len() >= 3
+            && code
+                .to_ascii_uppercase()
+                .starts_with(&s.to_ascii_uppercase()))
+}
+
+fn valid_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+        && (1..=12).contains(&s[5..7].parse::<u32>().unwrap_or(0))
+        && (1..=31).contains(&s[8..10].parse::<u32>().unwrap_or(0))
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -76,6 +126,7 @@ pub fn load(path: &Path) -> Result<Settings> {
             ),
         )
     })?;
+    validate(path, &text, &s)?;
     if let Some(d) = &s.downtime {
         if parse_duration_min(d).is_none() {
             return Err(Error::parse(
@@ -89,6 +140,70 @@ pub fn load(path: &Path) -> Result<Settings> {
     Ok(s)
 }
 
+/// Every rule named in the settings exists, every severity and date is valid; errors point
+/// at the line.
+fn validate(path: &Path, text: &str, s: &Settings) -> Result<()> {
+    let known = |sel: &str| {
+        crate::catalog::catalog()
+            .iter()
+            .any(|m| selects(sel, &m.code, &m.name))
+    };
+    let at = |needle: &str| {
+        text.lines()
+            .position(|l| l.contains(needle))
+            .map_or(0, |i| i as u64 + 1)
+    };
+    for sel in s.select.iter().chain(&s.ignore).chain(s.severity.keys()) {
+        if !known(sel) {
+            return Err(Error::parse(
+                path,
+                at(sel),
+                0,
+                format!("no rule matches {sel:?} (codes OMS001–OMS016, names, or a code prefix)"),
+            ));
+        }
+    }
+    for (rule, sev) in &s.severity {
+        if crate::finding::Severity::parse(sev).is_none() {
+            return Err(Error::parse(
+                path,
+                at(rule),
+                0,
+                format!("severity {sev:?} for {rule}: expected error, warning or notice"),
+            ));
+        }
+    }
+    for w in &s.waivers {
+        if crate::catalog::lookup(&w.code).is_none() {
+            return Err(Error::parse(
+                path,
+                at(&w.code),
+                0,
+                format!("waiver for unknown rule {:?}", w.code),
+            ));
+        }
+        if w.reason.trim().is_empty() {
+            return Err(Error::parse(
+                path,
+                at(&w.code),
+                0,
+                "a waiver needs a reason",
+            ));
+        }
+        if let Some(e) = &w.expires {
+            if !valid_date(e) {
+                return Err(Error::parse(
+                    path,
+                    at(e),
+                    0,
+                    format!("expires {e:?} is not a date (YYYY-MM-DD)"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 fn line_of(text: &str, key: &str) -> u64 {
     text.lines()
         .position(|l| l.trim_start().starts_with(&format!("{key}:")))
@@ -98,6 +213,22 @@ fn line_of(text: &str, key: &str) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn selectors() {
+        assert!(selects("OMS003", "OMS003", "duplicate-project-name"));
+        assert!(selects(
+            "duplicate-project-name",
+            "OMS003",
+            "duplicate-project-name"
+        ));
+        assert!(selects("oms00", "OMS003", "duplicate-project-name"));
+        assert!(!selects("OMS01", "OMS003", "duplicate-project-name"));
+        assert!(!selects("OM", "OMS003", "x"));
+        assert!(valid_date("2026-12-31"));
+        assert!(!valid_date("2026-13-01"));
+        assert!(!valid_date("31.12.2026"));
+    }
 
     #[test]
     fn durations() {

@@ -4,15 +4,23 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 pub fn now_rfc3339() -> String {
-    let secs = std::env::var("SOURCE_DATE_EPOCH")
+    rfc3339(now_secs())
+}
+
+/// Today as `YYYY-MM-DD` (UTC), for waiver expiry.
+pub fn today() -> String {
+    rfc3339(now_secs())[..10].to_string()
+}
+
+fn now_secs() -> i64 {
+    std::env::var("SOURCE_DATE_EPOCH")
         .ok()
         .and_then(|s| s.trim().parse::<i64>().ok())
         .unwrap_or_else(|| {
             SystemTime::now()
                 .duration_since(UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs() as i64)
-        });
-    rfc3339(secs)
+        })
 }
 
 /// Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
