@@ -33,6 +33,14 @@ pub enum Command {
 pub enum Format {
     Human,
     Json,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+    /// JUnit XML: one test case per check.
+    Junit,
+    /// A report for a change ticket.
+    Markdown,
+    /// GitHub workflow annotations.
+    Github,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

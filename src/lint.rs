@@ -318,6 +318,10 @@ pub fn run(args: &LintArgs) -> Result<u8> {
     } = fixes(args, first)?;
     match args.format {
         Format::Json => write_output(args, |w| report::json::write(&report, w))?,
+        Format::Sarif => write_output(args, |w| report::sarif::write(&report, w))?,
+        Format::Junit => write_output(args, |w| report::junit::write(&report, w))?,
+        Format::Markdown => write_output(args, |w| report::markdown::write(&report, w))?,
+        Format::Github => write_output(args, |w| report::github::write(&report, w))?,
         Format::Human => {
             let style = report::human::Style {
                 color: use_color(args.color, args.output.is_some()),
@@ -368,7 +372,7 @@ pub fn print_rules(format: Format) -> Result<u8> {
                 serde_json::to_string_pretty(&rows).unwrap_or_default()
             )
         }
-        Format::Human => {
+        _ => {
             let mut t = comfy_table::Table::new();
             t.load_preset(comfy_table::presets::ASCII_MARKDOWN)
                 .set_header(vec!["code", "name", "severity", "fixable", "applies to"]);

@@ -1,7 +1,11 @@
 //! Reports: the one `Report` value every format renders.
 
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod sarif;
 pub mod time;
 
 use serde::Serialize;

@@ -1,0 +1,819 @@
+//! `--format markdown`: a report that stands alone on a change ticket.
+//!
+//! Rendered for GitHub/GitLab-flavoured Markdown. Text that comes from the deployment
+//! (names, messages, paths, reasons) is escaped where it lands: in tables `|` and
+//! newlines cannot break a row; in code spans and fenced blocks the fence is always
+//! longer than any backtick run of the content. Deterministic: the same report gives
+//! the same bytes.
+
+use std::fmt::Write as _;
+use std::io::Write;
+
+use super::Report;
+use crate::finding::{Applicability, Finding, Fix, FixKind, Severity};
+
+pub fn write(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
+    w.write_all(render(report).as_bytes())
+}
+
+// ---------------------------------------------------------------------------------------
+// Escaping
+
+/// Inline text, escaped so that Markdown shows it literally, on one line (newlines become
+/// `<br>`), safe inside a table cell: `|` is escaped, and so is every backslash, so that
+/// the table splitter and the inline parser agree.
+fn inline(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len() + 8);
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '\r' if chars.get(i + 1) == Some(&'\n') => {}
+            '\r' | '\n' => out.push_str("<br>"),
+            '\\' | '`' | '*' | '[' | ']' | '<' | '>' | '|' | '~' | '&' | '$' => {
+                out.push('\\');
+                out.push(c);
+            }
+            // An underscore between two alphanumerics cannot open or close emphasis
+            // (CommonMark flanking rules): identifiers like p_4ch3 stay readable.
+            '_' => {
+                let intraword = i > 0
+                    && chars[i - 1].is_alphanumeric()
+                    && chars.get(i + 1).is_some_and(|n| n.is_alphanumeric());
+                if !intraword {
+                    out.push('\\');
+                }
+                out.push('_');
+            }
+            '\u{0}' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Inline text that starts a paragraph: also neutralises what would make the line a
+/// heading, list item, thematic break or code block.
+fn paragraph(s: &str) -> String {
+    let body = inline(s.trim());
+    let digits = body.chars().take_while(char::is_ascii_digit).count();
+    let after = body[digits..].chars().next();
+    if digits > 0 && matches!(after, Some('.') | Some(')')) {
+        format!("{}\\{}", &body[..digits], &body[digits..])
+    } else if body.starts_with(['#', '+', '-', '=']) {
+        format!("\\{body}")
+    } else {
+        body
+    }
+}
+
+fn longest_backtick_run(s: &str) -> usize {
+    let (mut best, mut run) = (0, 0);
+    for c in s.chars() {
+        if c == '`' {
+            run += 1;
+            best = best.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    best
+}
+
+/// A code span showing `s` literally, on one line. In a table (`in_table`) a `|` is
+/// escaped as `\|`, which GFM removes before the span is parsed; a backslash right
+/// before a `|` cannot be kept literal that way, so such a value falls back to escaped
+/// plain text.
+fn code(s: &str, in_table: bool) -> String {
+    let one_line: String = s
+        .replace("\r\n", " ")
+        .chars()
+        .map(|c| match c {
+            '\r' | '\n' => ' ',
+            '\u{0}' => '\u{FFFD}',
+            c => c,
+        })
+        .collect();
+    if one_line.is_empty() {
+        return "` `".to_string();
+    }
+    if in_table && one_line.contains("\\|") {
+        return inline(&one_line);
+    }
+    let body = if in_table {
+        one_line.replace('|', "\\|")
+    } else {
+        one_line
+    };
+    let fence = "`".repeat(longest_backtick_run(&body) + 1);
+    // CommonMark strips one space on each side when both are there: pad so that a
+    // leading/trailing backtick or a space-wrapped value survives.
+    let pad = body.starts_with('`')
+        || body.ends_with('`')
+        || (body.starts_with(' ') && body.ends_with(' ') && !body.trim().is_empty());
+    if pad {
+        format!("{fence} {body} {fence}")
+    } else {
+        format!("{fence}{body}{fence}")
+    }
+}
+
+/// A fenced code block; the fence is longer than any backtick run inside.
+fn fenced(out: &mut String, lang: &str, body: &str) {
+    let fence = "`".repeat((longest_backtick_run(body) + 1).max(3));
+    let body = body
+        .trim_end_matches(['\n', '\r'])
+        .replace('\u{0}', "\u{FFFD}");
+    let _ = writeln!(out, "{fence}{lang}\n{body}\n{fence}\n");
+}
+
+/// A POSIX shell word.
+fn sh_quote(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_./:@%+=,-".contains(c));
+    if plain {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Pieces
+
+fn heading_of(sev: Severity) -> &'static str {
+    match sev {
+        Severity::Error => "Errors",
+        Severity::Warning => "Warnings",
+        Severity::Notice => "Notices",
+    }
+}
+
+fn fix_kind(k: FixKind) -> &'static str {
+    match k {
+        FixKind::Sql => "sql",
+        FixKind::ConfigPatch => "config-patch",
+    }
+}
+
+fn applicability(a: Applicability) -> &'static str {
+    match a {
+        Applicability::Safe => "safe",
+        Applicability::Unsafe => "unsafe",
+        Applicability::DisplayOnly => "display-only",
+    }
+}
+
+fn is_deployment(f: &Finding) -> bool {
+    f.subject.kind == "deployment" && f.subject.id == "deployment"
+}
+
+/// `project `p_1``, or `deployment`.
+fn subject_short(f: &Finding, in_table: bool) -> String {
+    if is_deployment(f) {
+        "deployment".to_string()
+    } else {
+        format!("{} {}", f.subject.kind, code(&f.subject.id, in_table))
+    }
+}
+
+/// The subject with its name and project.
+fn subject_long(f: &Finding, in_table: bool) -> String {
+    let mut out = subject_short(f, in_table);
+    if let Some(name) = &f.subject.name {
+        let _ = write!(out, " — name {}", code(name, in_table));
+    }
+    if let Some(p) = &f.subject.project_id {
+        if *p != f.subject.id {
+            let _ = write!(out, " — project {}", code(p, in_table));
+        }
+    }
+    out
+}
+
+fn location(f: &Finding) -> Option<String> {
+    let loc = f.location.as_ref()?;
+    Some(if loc.column > 0 {
+        format!("{}:{}:{}", loc.path, loc.line, loc.column)
+    } else {
+        format!("{}:{}", loc.path, loc.line)
+    })
+}
+
+fn rule_name(code: &str) -> String {
+    crate::catalog::lookup(code).map_or_else(String::new, |m| m.name.clone())
+}
+
+fn count_label(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}
+
+fn render_fix(out: &mut String, fix: &Fix) {
+    let _ = writeln!(
+        out,
+        "**Fix** ({}, {}): {}\n",
+        fix_kind(fix.kind),
+        applicability(fix.applicability),
+        inline(fix.description.trim())
+    );
+    out.push_str(match fix.applicability {
+        Applicability::Safe => "Safe: `omslint lint --fix` applies it.\n\n",
+        Applicability::Unsafe => {
+            "Unsafe: only `omslint lint --unsafe-fixes` applies it; read the description first.\n\n"
+        }
+        Applicability::DisplayOnly => "Display only: omslint never applies it.\n\n",
+    });
+    if let Some(sql) = &fix.sql {
+        fenced(out, "sql", sql);
+    }
+    if let Some(rollback) = &fix.rollback_sql {
+        out.push_str("Rollback:\n\n");
+        fenced(out, "sql", rollback);
+    }
+    if let Some(patch) = &fix.patch {
+        fenced(out, "diff", patch);
+    }
+}
+
+fn render_finding(out: &mut String, f: &Finding) {
+    let _ = writeln!(
+        out,
+        "#### {} {} — {}\n",
+        f.code,
+        inline(f.rule),
+        subject_short(f, false)
+    );
+    let _ = writeln!(out, "- **Severity:** {}", f.severity);
+    let _ = writeln!(out, "- **Subject:** {}", subject_long(f, false));
+    if let Some(loc) = location(f) {
+        let _ = writeln!(out, "- **Location:** {}", code(&loc, false));
+    }
+    if let Some(m) = crate::catalog::lookup(f.code) {
+        let _ = writeln!(
+            out,
+            "- **Rule:** {} (`omslint explain {}`)",
+            inline(m.summary.trim()),
+            m.code
+        );
+    }
+    out.push('\n');
+    let _ = writeln!(out, "{}\n", paragraph(&f.message));
+    if !f.evidence.is_empty() {
+        out.push_str("| Evidence | Value |\n|---|---|\n");
+        for (k, v) in f.evidence.iter() {
+            let json = serde_json::to_string(v).unwrap_or_default();
+            let _ = writeln!(out, "| {} | {} |", code(k, true), code(&json, true));
+        }
+        out.push('\n');
+    }
+    match &f.fix {
+        Some(fix) => render_fix(out, fix),
+        None => {
+            let _ = writeln!(
+                out,
+                "**Fix:** none that omslint can give: see the message and `omslint explain {}`.\n",
+                f.code
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The report
+
+fn render(report: &Report) -> String {
+    let mut out = String::new();
+    let up = &report.upgrade;
+    let s = &report.summary;
+    let errored = report.checks.iter().filter(|c| c.status == "error").count();
+    let open: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.suppressed.is_none())
+        .collect();
+    let waived: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.suppressed.is_some())
+        .collect();
+
+    // Title and deployment.
+    let _ = writeln!(
+        out,
+        "# OMS upgrade precheck: {} → {}\n",
+        inline(&up.from),
+        inline(&up.to)
+    );
+    let _ = writeln!(
+        out,
+        "**Result:** {}, {}, {}; {} waived. {} run, {} skipped{}.\n",
+        count_label(s.error, "error"),
+        count_label(s.warning, "warning"),
+        count_label(s.notice, "notice"),
+        s.suppressed,
+        count_label(s.checks_run, "check"),
+        s.checks_skipped,
+        if errored > 0 {
+            format!(
+                ", **{} could not run: the result is incomplete**",
+                count_label(errored, "check")
+            )
+        } else {
+            String::new()
+        }
+    );
+    let _ = writeln!(
+        out,
+        "- **Upgrade:** OMS {} → {}",
+        inline(&up.from),
+        inline(&up.to)
+    );
+    let path: Vec<String> = up.path.iter().map(|v| inline(v)).collect();
+    if up.path.len() > 2 {
+        let _ = writeln!(
+            out,
+            "- **Path:** {} ({} hops; the rules are evaluated for the first hop, {} → {}: lint again after it)",
+            path.join(" → "),
+            up.path.len() - 1,
+            path[0],
+            path[1]
+        );
+    } else if !path.is_empty() {
+        let _ = writeln!(out, "- **Path:** {} (one hop)", path.join(" → "));
+    }
+    let _ = writeln!(out, "- **Generated:** {}", inline(&report.generated_at));
+    let _ = writeln!(
+        out,
+        "- **Tool:** {} {}\n",
+        report.tool.name, report.tool.version
+    );
+
+    // Inputs.
+    out.push_str("## Inputs\n\n");
+    if report.inputs.is_empty() {
+        out.push_str("No inputs.\n\n");
+    } else {
+        out.push_str("| Kind | Path | SHA-256 |\n|---|---|---|\n");
+        for i in &report.inputs {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} |",
+                inline(i.kind),
+                code(&i.path, true),
+                i.sha256
+                    .as_deref()
+                    .map_or_else(|| "—".to_string(), |h| code(h, true))
+            );
+        }
+        out.push('\n');
+    }
+
+    // Summary.
+    out.push_str("## Summary\n\n| Findings | Count |\n|---|---:|\n");
+    let _ = writeln!(out, "| error | {} |", s.error);
+    let _ = writeln!(out, "| warning | {} |", s.warning);
+    let _ = writeln!(out, "| notice | {} |", s.notice);
+    let _ = writeln!(out, "| waived | {} |\n", s.suppressed);
+    out.push_str("| Checks | Count |\n|---|---:|\n");
+    let _ = writeln!(out, "| run | {} |", s.checks_run);
+    let _ = writeln!(out, "| skipped | {} |", s.checks_skipped);
+    let _ = writeln!(out, "| could not run | {errored} |\n");
+
+    out.push_str(
+        "### Checks\n\n| Code | Rule | Status | Findings | Note |\n|---|---|---|---|---|\n",
+    );
+    for c in &report.checks {
+        let mine = |sev: Severity| {
+            open.iter()
+                .filter(|f| f.code == c.code && f.severity == sev)
+                .count()
+        };
+        let mut counts: Vec<String> = [Severity::Error, Severity::Warning, Severity::Notice]
+            .into_iter()
+            .filter_map(|sev| {
+                let n = mine(sev);
+                (n > 0).then(|| count_label(n, sev.as_str()))
+            })
+            .collect();
+        let w = waived.iter().filter(|f| f.code == c.code).count();
+        if w > 0 {
+            counts.push(format!("{w} waived"));
+        }
+        let findings = if counts.is_empty() {
+            "—".to_string()
+        } else {
+            counts.join(", ")
+        };
+        let status = match c.status {
+            "failed" | "error" => format!("**{}**", c.status),
+            other => inline(other),
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            c.code,
+            inline(&rule_name(c.code)),
+            status,
+            findings,
+            c.reason.as_deref().map(inline).unwrap_or_default()
+        );
+    }
+    out.push('\n');
+
+    // Findings, by severity then code (the report's order within a code).
+    out.push_str("## Findings\n\n");
+    if open.is_empty() {
+        out.push_str("No open findings.\n\n");
+    }
+    for sev in [Severity::Error, Severity::Warning, Severity::Notice] {
+        let mut group: Vec<&Finding> = open.iter().copied().filter(|f| f.severity == sev).collect();
+        if group.is_empty() {
+            continue;
+        }
+        group.sort_by_key(|f| f.code);
+        let _ = writeln!(out, "### {} ({})\n", heading_of(sev), group.len());
+        for f in group {
+            render_finding(&mut out, f);
+        }
+    }
+
+    // Waived.
+    let _ = writeln!(out, "## Waived findings ({})\n", waived.len());
+    if waived.is_empty() {
+        out.push_str("None.\n\n");
+    } else {
+        out.push_str(
+            "| Code | Rule | Severity | Subject | Reason | Ticket | Message |\n|---|---|---|---|---|---|---|\n",
+        );
+        for f in &waived {
+            let (reason, ticket) = f.suppressed.as_ref().map_or((String::new(), None), |w| {
+                (w.reason.clone(), w.ticket.clone())
+            });
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                f.code,
+                inline(f.rule),
+                f.severity,
+                subject_long(f, true),
+                inline(&reason),
+                ticket.as_deref().map_or_else(|| "—".to_string(), inline),
+                inline(&f.message)
+            );
+        }
+        out.push('\n');
+    }
+
+    // Footer.
+    out.push_str("---\n\n");
+    let _ = writeln!(
+        out,
+        "Generated by {} {} at {}. To reproduce, from the directory it ran in:\n",
+        report.tool.name,
+        report.tool.version,
+        inline(&report.generated_at)
+    );
+    fenced(&mut out, "sh", &reproduce(report));
+    let mut notes = vec![
+        "Options the report does not record (`--stage`, `--downtime`, `--heartbeat-threshold`, `--schema-map`) must be given again if the original run set them on the command line rather than in its settings file.".to_string(),
+    ];
+    if report.inputs.iter().any(|i| i.kind == "metadb") {
+        notes.push(
+            "The MetaDB password comes from `OMSLINT_METADB_PASSWORD`, `--password-file` or a prompt, never from the command line.".to_string(),
+        );
+    }
+    for n in notes {
+        let _ = writeln!(out, "{n}\n");
+    }
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
+    out
+}
+
+/// The `omslint lint` command line that reads the same inputs.
+fn reproduce(report: &Report) -> String {
+    let mut args: Vec<String> = Vec::new();
+    for i in &report.inputs {
+        let flag = match i.kind {
+            "config" => "--config",
+            "dump" => "--dump",
+            "components" => "--components",
+            "docker-inspect" => "--docker-inspect",
+            "backup-dir" => "--backup-dir",
+            "metadb" => "--metadb",
+            "settings" => "--settings",
+            "schema-map" => "--schema-map",
+            _ => continue,
+        };
+        args.push(format!("{flag} {}", sh_quote(&i.path)));
+    }
+    if !report.upgrade.from.is_empty() {
+        args.push(format!("--from {}", sh_quote(&report.upgrade.from)));
+    }
+    if !report.upgrade.to.is_empty() {
+        args.push(format!("--to {}", sh_quote(&report.upgrade.to)));
+    }
+    args.push("--format markdown".to_string());
+    let mut out = String::from("omslint lint");
+    for a in args {
+        let _ = write!(out, " \\\n  {a}");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::CheckResult;
+    use crate::finding::{Evidence, Location, Subject, Suppression};
+    use crate::report::{InputEntry, Summary, Tool, Upgrade};
+
+    fn finding(code: &'static str, rule: &'static str, severity: Severity, id: &str) -> Finding {
+        Finding {
+            code,
+            rule,
+            severity,
+            message: format!("message about {id}"),
+            subject: Subject::new("project", id),
+            location: None,
+            evidence: Evidence::default(),
+            fix: None,
+            suppressed: None,
+        }
+    }
+
+    fn report(findings: Vec<Finding>) -> Report {
+        let mut summary = Summary::default();
+        for f in &findings {
+            if f.suppressed.is_some() {
+                summary.suppressed += 1;
+            } else {
+                match f.severity {
+                    Severity::Error => summary.error += 1,
+                    Severity::Warning => summary.warning += 1,
+                    Severity::Notice => summary.notice += 1,
+                }
+            }
+        }
+        let mut codes: Vec<&'static str> = findings.iter().map(|f| f.code).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        Report {
+            schema_version: 1,
+            tool: Tool {
+                name: "omslint",
+                version: "0.0.0",
+            },
+            generated_at: "2026-01-01T00:00:00Z".into(),
+            upgrade: Upgrade {
+                from: "2.1.0".into(),
+                to: "4.2.3".into(),
+                path: vec!["2.1.0".into(), "3.2.1".into(), "4.2.3".into()],
+            },
+            inputs: vec![
+                InputEntry {
+                    kind: "config",
+                    path: "regions/a|b/config.yaml".into(),
+                    sha256: Some("ab".repeat(32)),
+                },
+                InputEntry {
+                    kind: "backup-dir",
+                    path: "my backups".into(),
+                    sha256: None,
+                },
+            ],
+            summary,
+            findings,
+            checks: codes
+                .into_iter()
+                .map(|code| CheckResult {
+                    code,
+                    status: "failed",
+                    reason: None,
+                })
+                .chain([CheckResult {
+                    code: "OMS011",
+                    status: "error",
+                    reason: Some("cannot read x | y\nsecond".into()),
+                }])
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn inline_escapes_table_breakers_and_markup() {
+        assert_eq!(inline("a|b"), "a\\|b");
+        assert_eq!(inline("a\nb\r\nc"), "a<br>b<br>c");
+        assert_eq!(
+            inline("*x* [l](u) <b> &amp; `c` ~s~ $m$"),
+            "\\*x\\* \\[l\\](u) \\<b\\> \\&amp; \\`c\\` \\~s\\~ \\$m\\$"
+        );
+        assert_eq!(inline("p_4ch3 _x_ a\\b"), "p_4ch3 \\_x\\_ a\\\\b");
+        assert_eq!(inline("tmp_O'Neil\\backup"), "tmp_O'Neil\\\\backup");
+    }
+
+    #[test]
+    fn paragraph_never_starts_a_block() {
+        assert_eq!(paragraph("# not a heading"), "\\# not a heading");
+        assert_eq!(paragraph("- item"), "\\- item");
+        assert_eq!(paragraph("12. item"), "12\\. item");
+        assert_eq!(paragraph("  plain"), "plain");
+    }
+
+    #[test]
+    fn code_spans_survive_backticks_pipes_and_spaces() {
+        assert_eq!(code("p_1", false), "`p_1`");
+        assert_eq!(code("a`b", false), "``a`b``");
+        assert_eq!(code("`x", false), "`` `x ``");
+        assert_eq!(code(" x ", false), "`  x  `");
+        assert_eq!(code("name ", false), "`name `");
+        assert_eq!(code("a|b", true), "`a\\|b`");
+        assert_eq!(code("a|b", false), "`a|b`");
+        assert_eq!(code("a\\|b", true), "a\\\\\\|b");
+        assert_eq!(code("two\nlines", true), "`two lines`");
+    }
+
+    #[test]
+    fn fences_are_longer_than_the_content() {
+        let mut out = String::new();
+        fenced(&mut out, "sql", "SELECT '```';\n");
+        assert_eq!(out, "````sql\nSELECT '```';\n````\n\n");
+        let mut out = String::new();
+        fenced(&mut out, "diff", "-a\n+b");
+        assert_eq!(out, "```diff\n-a\n+b\n```\n\n");
+    }
+
+    #[test]
+    fn shell_words() {
+        assert_eq!(sh_quote("metadb/rm_340.sql"), "metadb/rm_340.sql");
+        assert_eq!(sh_quote("my dir"), "'my dir'");
+        assert_eq!(sh_quote("it's"), "'it'\\''s'");
+        assert_eq!(sh_quote(""), "''");
+    }
+
+    #[test]
+    fn full_report() {
+        let mut dup = finding("OMS003", "duplicate-project-name", Severity::Error, "p_1");
+        dup.subject = dup.subject.named("sales | EU");
+        dup.message = "# named \"sales | EU\" twice\nsee `x`".into();
+        dup.location = Some(Location {
+            path: "metadb/rm.sql".into(),
+            line: 7,
+            column: 0,
+        });
+        dup.evidence.insert(
+            "names".into(),
+            serde_json::json!(["sales | EU", "Sales | eu"]),
+        );
+        dup.fix = Some(Fix {
+            kind: FixKind::Sql,
+            applicability: Applicability::Safe,
+            description: "rename p_1".into(),
+            database: None,
+            sql: Some("UPDATE t SET n = '```' WHERE id = 'p_1';".into()),
+            rollback_sql: Some("UPDATE t SET n = 'sales | EU' WHERE id = 'p_1';".into()),
+            patch: None,
+            apply: None,
+        });
+        let mut patch = finding("OMS012", "config-inconsistent", Severity::Error, "r1");
+        patch.subject = Subject::new("region", "cn-hangzhou");
+        patch.fix = Some(Fix {
+            kind: FixKind::ConfigPatch,
+            applicability: Applicability::Safe,
+            description: "set cm_url port".into(),
+            database: None,
+            sql: None,
+            rollback_sql: None,
+            patch: Some("--- a/config.yaml\n+++ b/config.yaml\n@@ -1 +1 @@\n-x\n+y\n".into()),
+            apply: None,
+        });
+        let notice = finding(
+            "OMS002",
+            "console-port-change",
+            Severity::Notice,
+            "deployment",
+        );
+        let mut notice = notice;
+        notice.subject = Subject::deployment();
+        let warn = finding("OMS014", "project-not-ready", Severity::Warning, "p_2");
+        let mut waived = finding("OMS014", "project-not-ready", Severity::Warning, "p_3");
+        waived.suppressed = Some(Suppression {
+            reason: "known | accepted".into(),
+            ticket: Some("CHG-42".into()),
+        });
+        let r = report(vec![dup, notice, patch, warn, waived]);
+        let md = render(&r);
+        assert_eq!(md, render(&r), "deterministic");
+
+        assert!(
+            md.starts_with("# OMS upgrade precheck: 2.1.0 → 4.2.3\n"),
+            "{md}"
+        );
+        assert!(md.contains("- **Path:** 2.1.0 → 3.2.1 → 4.2.3 (2 hops; the rules are evaluated for the first hop, 2.1.0 → 3.2.1"), "{md}");
+        // Inputs table: the pipe in the path is escaped, the hash is there.
+        assert!(
+            md.contains("| config | `regions/a\\|b/config.yaml` | `abab"),
+            "{md}"
+        );
+        assert!(md.contains(&"ab".repeat(32)));
+        assert!(md.contains("| backup-dir | `my backups` | — |"), "{md}");
+        // Checks table with the error reason escaped onto one row.
+        assert!(
+            md.contains(
+                "| OMS011 | backup-missing | **error** | — | cannot read x \\| y<br>second |"
+            ),
+            "{md}"
+        );
+        assert!(
+            md.contains("| OMS003 | duplicate-project-name | **failed** | 1 error |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| OMS014 | project-not-ready | **failed** | 1 warning, 1 waived |"),
+            "{md}"
+        );
+        // Findings: errors first, then warnings, then notices; codes ordered within.
+        let e = md.find("### Errors (2)").unwrap();
+        let w = md.find("### Warnings (1)").unwrap();
+        let n = md.find("### Notices (1)").unwrap();
+        assert!(e < w && w < n);
+        let h3 = md
+            .find("#### OMS003 duplicate-project-name — project `p_1`")
+            .unwrap();
+        let h12 = md
+            .find("#### OMS012 config-inconsistent — region `cn-hangzhou`")
+            .unwrap();
+        assert!(e < h3 && h3 < h12 && h12 < w);
+        assert!(
+            md.contains("#### OMS002 console-port-change — deployment\n"),
+            "{md}"
+        );
+        assert!(
+            md.contains("- **Subject:** project `p_1` — name `sales | EU`"),
+            "{md}"
+        );
+        assert!(md.contains("- **Location:** `metadb/rm.sql:7`"), "{md}");
+        assert!(
+            md.contains("\n\\# named \"sales \\| EU\" twice<br>see \\`x\\`\n"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| `names` | `[\"sales \\| EU\",\"Sales \\| eu\"]` |"),
+            "{md}"
+        );
+        // The SQL holds ``` so its fence is longer; the rollback has its own block.
+        assert!(
+            md.contains("````sql\nUPDATE t SET n = '```' WHERE id = 'p_1';\n````\n"),
+            "{md}"
+        );
+        assert!(
+            md.contains(
+                "Rollback:\n\n```sql\nUPDATE t SET n = 'sales | EU' WHERE id = 'p_1';\n```\n"
+            ),
+            "{md}"
+        );
+        assert!(md.contains("```diff\n--- a/config.yaml\n"), "{md}");
+        // Waived: not under Findings, in its own table with reason and ticket.
+        assert!(
+            !md.contains("#### OMS014 project-not-ready — project `p_3`"),
+            "{md}"
+        );
+        assert!(md.contains("## Waived findings (1)"), "{md}");
+        assert!(md.contains("| OMS014 | project-not-ready | warning | project `p_3` | known \\| accepted | CHG-42 |"), "{md}");
+        // Footer.
+        assert!(md.contains("omslint lint \\\n  --config 'regions/a|b/config.yaml' \\\n  --backup-dir 'my backups' \\\n  --from 2.1.0 \\\n  --to 4.2.3 \\\n  --format markdown\n```"), "{md}");
+        assert!(md.ends_with('\n') && !md.ends_with("\n\n"));
+        // Every table row has as many unescaped pipes as its header.
+        for block in md.split("\n\n") {
+            let rows: Vec<&str> = block.lines().filter(|l| l.starts_with('|')).collect();
+            if let Some(head) = rows.first() {
+                let cells = |l: &str| {
+                    l.replace("\\\\", "")
+                        .replace("\\|", "")
+                        .matches('|')
+                        .count()
+                };
+                for row in &rows {
+                    assert_eq!(cells(row), cells(head), "row {row:?} in\n{block}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn empty_report() {
+        let mut r = report(vec![]);
+        r.checks.clear();
+        r.inputs.clear();
+        r.upgrade.path = vec!["3.4.0".into(), "4.2.3".into()];
+        let md = render(&r);
+        assert!(md.contains("No inputs."));
+        assert!(md.contains("No open findings."));
+        assert!(md.contains("## Waived findings (0)\n\nNone."));
+        assert!(md.contains("(one hop)"));
+    }
+}
