@@ -20,6 +20,8 @@ pub struct Cli {
 pub enum Command {
     /// Check a deployment against the upgrade guides.
     Lint(Box<LintArgs>),
+    /// Print the upgrade runbook for this deployment (SPEC §7).
+    Plan(Box<PlanArgs>),
     /// List every rule: code, name, severity, fixable, applies-to.
     Rules(RulesArgs),
     /// Print a rule's full documentation.
@@ -194,4 +196,73 @@ pub struct LintArgs {
     /// Colour in the human report (auto: only on a terminal, never with NO_COLOR).
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    Markdown,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// A snapshot directory: config.yaml or regions/*/config.yaml, metadb/*.sql,
+    /// components/, docker-inspect.json, omslint.yaml.
+    pub snapshot_dir: Option<PathBuf>,
+
+    /// An OMS config.yaml (one per region, or per node). Repeatable.
+    #[arg(long = "config", value_name = "FILE")]
+    pub configs: Vec<PathBuf>,
+
+    /// A mysqldump / mariadb-dump file of one MetaDB database. Repeatable.
+    #[arg(long = "dump", value_name = "FILE")]
+    pub dumps: Vec<PathBuf>,
+
+    /// The host directory mounted at /home/ds/run (one sub-directory per component).
+    #[arg(long = "components", value_name = "DIR")]
+    pub components: Vec<PathBuf>,
+
+    /// `docker inspect` JSON of the current OMS container(s): container names and binds.
+    #[arg(long, value_name = "FILE")]
+    pub docker_inspect: Option<PathBuf>,
+
+    /// The live MetaDB (as for `lint`); without it omslint never connects.
+    #[arg(long, value_name = "URL")]
+    pub metadb: Option<String>,
+
+    /// A file whose first line is the MetaDB password.
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+
+    /// TLS to the MetaDB: disabled, preferred, required, verify-ca, verify-identity.
+    #[arg(long, value_name = "MODE", default_value = "preferred")]
+    pub ssl_mode: String,
+
+    /// CA certificate for --ssl-mode verify-ca / verify-identity.
+    #[arg(long, value_name = "FILE")]
+    pub ssl_ca: Option<PathBuf>,
+
+    /// Settings file (default: omslint.yaml in the snapshot directory).
+    #[arg(long, value_name = "FILE")]
+    pub settings: Option<PathBuf>,
+
+    /// The current OMS version (default: the highest in the MetaDB's oms_version).
+    #[arg(long, value_name = "VERSION")]
+    pub from: Option<String>,
+
+    /// The target OMS version (required unless omslint.yaml gives it).
+    #[arg(long, value_name = "VERSION")]
+    pub to: Option<String>,
+
+    /// Planned downtime, T2 − T1 (90, 90m, 1h30m; default 60m).
+    #[arg(long, value_name = "DURATION")]
+    pub downtime: Option<String>,
+
+    /// Runbook format.
+    #[arg(long, value_enum, default_value = "markdown")]
+    pub format: PlanFormat,
+
+    /// Write the runbook to a file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }

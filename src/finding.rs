@@ -110,6 +110,27 @@ pub enum Applicability {
     DisplayOnly,
 }
 
+impl FixKind {
+    /// The name SPEC §4 gives it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FixKind::Sql => "sql",
+            FixKind::ConfigPatch => "config-patch",
+        }
+    }
+}
+
+impl Applicability {
+    /// The name SPEC §4 gives it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applicability::Safe => "safe",
+            Applicability::Unsafe => "unsafe",
+            Applicability::DisplayOnly => "display-only",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Fix {
     pub kind: FixKind,

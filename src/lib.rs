@@ -10,6 +10,7 @@ pub mod facts;
 pub mod finding;
 pub mod fix;
 pub mod lint;
+pub mod plan;
 pub mod report;
 pub mod rules;
 pub mod schema_map;

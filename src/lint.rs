@@ -139,7 +139,26 @@ struct Analysis {
     target: Option<sources::metadb::Target>,
 }
 
+/// What `plan` needs beside the report: the deployment, its upgrade path, the downtime.
+pub(crate) struct Parts {
+    pub(crate) report: Report,
+    pub(crate) check_errors: bool,
+    pub(crate) deployment: Deployment,
+    pub(crate) path: crate::upgrade::UpgradePath,
+    pub(crate) downtime_min: u64,
+}
+
 fn analyze(args: &LintArgs) -> Result<Analysis> {
+    let mut p = analyze_parts(args)?;
+    Ok(Analysis {
+        report: p.report,
+        check_errors: p.check_errors,
+        target: p.deployment.live_target.take(),
+    })
+}
+
+/// One lint run, keeping the deployment and the path (for `omslint plan`).
+pub(crate) fn analyze_parts(args: &LintArgs) -> Result<Parts> {
     let list = source_list(args)?;
     let settings = match &list.settings {
         Some(p) => settings::load(p)?,
@@ -213,10 +232,12 @@ fn analyze(args: &LintArgs) -> Result<Analysis> {
         &deployment.inputs,
         run,
     );
-    Ok(Analysis {
+    Ok(Parts {
         report,
         check_errors,
-        target: deployment.live_target.take(),
+        deployment,
+        path,
+        downtime_min,
     })
 }
 

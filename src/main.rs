@@ -3,12 +3,13 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use omslint::{cli, lint};
+use omslint::{cli, lint, plan};
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let result = match cli.command {
         cli::Command::Lint(args) => lint::run(&args),
+        cli::Command::Plan(args) => plan::run(&args),
         cli::Command::Rules(args) => lint::print_rules(args.format),
         cli::Command::Explain { rule } => lint::explain(&rule),
     };

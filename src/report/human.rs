@@ -51,7 +51,7 @@ fn render_finding(out: &mut String, f: &Finding, handler: &GraphicalReportHandle
             Severity::Notice => MSeverity::Advice,
         });
     if let Some(fix) = &f.fix {
-        let mut help = format!("fix ({}): {}", applicability(fix), fix.description);
+        let mut help = format!("fix ({}): {}", fix.applicability.as_str(), fix.description);
         if let Some(sql) = &fix.sql {
             let _ = write!(help, "\n{sql}");
         }
@@ -108,14 +108,6 @@ fn subject_label(f: &Finding) -> String {
     match &f.subject.name {
         Some(n) => format!("{} {} ({n})", f.subject.kind, f.subject.id),
         None => format!("{} {}", f.subject.kind, f.subject.id),
-    }
-}
-
-fn applicability(fix: &crate::finding::Fix) -> &'static str {
-    match fix.applicability {
-        crate::finding::Applicability::Safe => "safe",
-        crate::finding::Applicability::Unsafe => "unsafe",
-        crate::finding::Applicability::DisplayOnly => "display only",
     }
 }
 

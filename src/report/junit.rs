@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use std::io::Write;
 
 use super::Report;
-use crate::finding::{Applicability, Finding, FixKind, Severity};
+use crate::finding::{Finding, Severity};
 
 /// How one check ends up in the XML.
 enum Outcome<'a> {
@@ -126,21 +126,6 @@ fn text(s: &str) -> String {
     out
 }
 
-fn fix_kind(k: FixKind) -> &'static str {
-    match k {
-        FixKind::Sql => "sql",
-        FixKind::ConfigPatch => "config-patch",
-    }
-}
-
-fn applicability(a: Applicability) -> &'static str {
-    match a {
-        Applicability::Safe => "safe",
-        Applicability::Unsafe => "unsafe",
-        Applicability::DisplayOnly => "display-only",
-    }
-}
-
 fn subject(f: &Finding) -> String {
     let s = &f.subject;
     let mut out = if s.kind == "deployment" && s.id == "deployment" {
@@ -190,8 +175,8 @@ fn describe(out: &mut String, n: usize, f: &Finding) {
         let _ = writeln!(
             out,
             "   fix ({}, {}): {}",
-            fix_kind(fix.kind),
-            applicability(fix.applicability),
+            fix.kind.as_str(),
+            fix.applicability.as_str(),
             fix.description
         );
         if let Some(sql) = &fix.sql {
@@ -346,6 +331,7 @@ pub fn write(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
 mod tests {
     use super::*;
     use crate::engine::CheckResult;
+    use crate::finding::{Applicability, FixKind};
     use crate::finding::{Evidence, Fix, Location, Subject, Suppression};
     use crate::report::{Summary, Tool, Upgrade};
 

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use std::io::Write;
 
 use super::Report;
-use crate::finding::{Applicability, Finding, Fix, FixKind, Severity};
+use crate::finding::{Applicability, Finding, Fix, Severity};
 
 pub fn write(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
     w.write_all(render(report).as_bytes())
@@ -152,21 +152,6 @@ fn heading_of(sev: Severity) -> &'static str {
     }
 }
 
-fn fix_kind(k: FixKind) -> &'static str {
-    match k {
-        FixKind::Sql => "sql",
-        FixKind::ConfigPatch => "config-patch",
-    }
-}
-
-fn applicability(a: Applicability) -> &'static str {
-    match a {
-        Applicability::Safe => "safe",
-        Applicability::Unsafe => "unsafe",
-        Applicability::DisplayOnly => "display-only",
-    }
-}
-
 fn is_deployment(f: &Finding) -> bool {
     f.subject.kind == "deployment" && f.subject.id == "deployment"
 }
@@ -215,8 +200,8 @@ fn render_fix(out: &mut String, fix: &Fix) {
     let _ = writeln!(
         out,
         "**Fix** ({}, {}): {}\n",
-        fix_kind(fix.kind),
-        applicability(fix.applicability),
+        fix.kind.as_str(),
+        fix.applicability.as_str(),
         inline(fix.description.trim())
     );
     out.push_str(match fix.applicability {
@@ -529,6 +514,7 @@ fn reproduce(report: &Report) -> String {
 mod tests {
     use super::*;
     use crate::engine::CheckResult;
+    use crate::finding::FixKind;
     use crate::finding::{Evidence, Location, Subject, Suppression};
     use crate::report::{InputEntry, Summary, Tool, Upgrade};
 
