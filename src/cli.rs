@@ -71,128 +71,107 @@ pub struct RulesArgs {
     pub format: Format,
 }
 
-#[derive(Debug, Args)]
-pub struct LintArgs {
+/// The sources and versions `lint` and `plan` share.
+#[derive(Debug, Clone, Args)]
+pub struct SourceArgs {
     /// A snapshot directory: config.yaml or regions/*/config.yaml, metadb/*.sql,
     /// components/, docker-inspect.json, omslint.yaml.
     pub snapshot_dir: Option<PathBuf>,
-
     /// An OMS config.yaml (one per region, or per node). Repeatable.
     #[arg(long = "config", value_name = "FILE")]
     pub configs: Vec<PathBuf>,
-
     /// A mysqldump / mariadb-dump file of one MetaDB database. Repeatable.
     #[arg(long = "dump", value_name = "FILE")]
     pub dumps: Vec<PathBuf>,
-
     /// The host directory mounted at /home/ds/run (one sub-directory per component).
     #[arg(long = "components", value_name = "DIR")]
     pub components: Vec<PathBuf>,
-
     /// `docker inspect` JSON of the current OMS container(s).
     #[arg(long, value_name = "FILE")]
     pub docker_inspect: Option<PathBuf>,
-
     /// Where the pre-upgrade mysqldump backups are, to check them (OMS011).
     #[arg(long, value_name = "DIR")]
     pub backup_dir: Option<PathBuf>,
-
     /// The live MetaDB: `mysql://user@host:port`, or `config` for config.yaml's
     /// oms_meta_*. The password comes from OMSLINT_METADB_PASSWORD, --password-file or a
     /// prompt, never from the command line. Without this flag omslint never connects.
     #[arg(long, value_name = "URL")]
     pub metadb: Option<String>,
-
     /// A file whose first line is the MetaDB password.
     #[arg(long, value_name = "FILE")]
     pub password_file: Option<PathBuf>,
-
     /// TLS to the MetaDB: disabled, preferred, required, verify-ca, verify-identity.
     #[arg(long, value_name = "MODE", default_value = "preferred")]
     pub ssl_mode: String,
-
     /// CA certificate for --ssl-mode verify-ca / verify-identity.
     #[arg(long, value_name = "FILE")]
     pub ssl_ca: Option<PathBuf>,
-
     /// Seconds to wait for the MetaDB to accept a connection.
     #[arg(long, value_name = "SECONDS", default_value_t = 10)]
     pub connect_timeout: u64,
-
     /// Seconds one MetaDB query may take.
     #[arg(long, value_name = "SECONDS", default_value_t = 600)]
     pub query_timeout: u64,
-
     /// The current OMS version (default: the highest in the MetaDB's oms_version).
     #[arg(long, value_name = "VERSION")]
     pub from: Option<String>,
-
     /// The target OMS version (required unless omslint.yaml gives it).
     #[arg(long, value_name = "VERSION")]
     pub to: Option<String>,
+    /// Planned downtime, T2 − T1 of the guides (90, 90m, 1h30m; default 60m).
+    #[arg(long, value_name = "DURATION")]
+    pub downtime: Option<String>,
+    /// A MetaDB schema map overriding rules/schema.yaml.
+    #[arg(long, value_name = "FILE")]
+    pub schema_map: Option<PathBuf>,
+    /// Settings file (default: omslint.yaml in the snapshot directory).
+    #[arg(long, value_name = "FILE")]
+    pub settings: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
 
     /// When the lint runs: `plan` (the change ticket gate) or `window` (go/no-go).
     #[arg(long, value_enum)]
     pub stage: Option<StageArg>,
-
-    /// Planned downtime, T2 − T1 of the guides (90, 90m, 1h30m; default 60m).
-    #[arg(long, value_name = "DURATION")]
-    pub downtime: Option<String>,
-
     /// OMS010: heartbeat rows above which the table is reported (default 1000).
     #[arg(long, value_name = "ROWS")]
     pub heartbeat_threshold: Option<u64>,
-
-    /// A MetaDB schema map overriding rules/schema.yaml.
-    #[arg(long, value_name = "FILE")]
-    pub schema_map: Option<PathBuf>,
-
-    /// Settings file (default: omslint.yaml in the snapshot directory).
-    #[arg(long, value_name = "FILE")]
-    pub settings: Option<PathBuf>,
-
     /// Apply the safe fixes (SQL against --metadb in one guarded transaction per database;
     /// config patches atomically, with a backup), then lint again.
     #[arg(long)]
     pub fix: bool,
-
     /// Apply the unsafe fixes too (HA off, the refetch setting); implies --fix.
     #[arg(long)]
     pub unsafe_fixes: bool,
-
     /// Print every change --fix would make (SQL and config diffs) and change nothing.
     #[arg(long, conflicts_with_all = ["fix", "unsafe_fixes"])]
     pub diff: bool,
-
     /// Write the fix SQL to FILE and its rollback beside it (FILE.rollback.sql), to review
     /// and run with the mysql client; works offline.
     #[arg(long, value_name = "FILE")]
     pub fix_script: Option<PathBuf>,
-
     /// Where --fix writes the rollback SQL before committing (default: omslint-rollback.sql).
     #[arg(long, value_name = "FILE")]
     pub rollback_file: Option<PathBuf>,
-
     /// List the fixes applied.
     #[arg(long)]
     pub show_fixes: bool,
-
     /// Report format (default: human).
     #[arg(long, value_enum, default_value = "human")]
     pub format: Format,
-
     /// Write the report to a file instead of standard output.
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-
     /// The lowest severity that makes the exit code 1.
     #[arg(long, value_enum, default_value = "error")]
     pub fail_on: FailOn,
-
     /// Exit 0 whatever the findings (usage errors and unreadable sources still exit 2 and 3).
     #[arg(long)]
     pub exit_zero: bool,
-
     /// Colour in the human report (auto: only on a terminal, never with NO_COLOR).
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorArg,
@@ -206,62 +185,12 @@ pub enum PlanFormat {
 
 #[derive(Debug, Args)]
 pub struct PlanArgs {
-    /// A snapshot directory: config.yaml or regions/*/config.yaml, metadb/*.sql,
-    /// components/, docker-inspect.json, omslint.yaml.
-    pub snapshot_dir: Option<PathBuf>,
-
-    /// An OMS config.yaml (one per region, or per node). Repeatable.
-    #[arg(long = "config", value_name = "FILE")]
-    pub configs: Vec<PathBuf>,
-
-    /// A mysqldump / mariadb-dump file of one MetaDB database. Repeatable.
-    #[arg(long = "dump", value_name = "FILE")]
-    pub dumps: Vec<PathBuf>,
-
-    /// The host directory mounted at /home/ds/run (one sub-directory per component).
-    #[arg(long = "components", value_name = "DIR")]
-    pub components: Vec<PathBuf>,
-
-    /// `docker inspect` JSON of the current OMS container(s): container names and binds.
-    #[arg(long, value_name = "FILE")]
-    pub docker_inspect: Option<PathBuf>,
-
-    /// The live MetaDB (as for `lint`); without it omslint never connects.
-    #[arg(long, value_name = "URL")]
-    pub metadb: Option<String>,
-
-    /// A file whose first line is the MetaDB password.
-    #[arg(long, value_name = "FILE")]
-    pub password_file: Option<PathBuf>,
-
-    /// TLS to the MetaDB: disabled, preferred, required, verify-ca, verify-identity.
-    #[arg(long, value_name = "MODE", default_value = "preferred")]
-    pub ssl_mode: String,
-
-    /// CA certificate for --ssl-mode verify-ca / verify-identity.
-    #[arg(long, value_name = "FILE")]
-    pub ssl_ca: Option<PathBuf>,
-
-    /// Settings file (default: omslint.yaml in the snapshot directory).
-    #[arg(long, value_name = "FILE")]
-    pub settings: Option<PathBuf>,
-
-    /// The current OMS version (default: the highest in the MetaDB's oms_version).
-    #[arg(long, value_name = "VERSION")]
-    pub from: Option<String>,
-
-    /// The target OMS version (required unless omslint.yaml gives it).
-    #[arg(long, value_name = "VERSION")]
-    pub to: Option<String>,
-
-    /// Planned downtime, T2 − T1 (90, 90m, 1h30m; default 60m).
-    #[arg(long, value_name = "DURATION")]
-    pub downtime: Option<String>,
+    #[command(flatten)]
+    pub source: SourceArgs,
 
     /// Runbook format.
     #[arg(long, value_enum, default_value = "markdown")]
     pub format: PlanFormat,
-
     /// Write the runbook to a file instead of standard output.
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,

@@ -19,34 +19,35 @@ const DEFAULT_HEARTBEAT_THRESHOLD: u64 = 1000;
 
 fn source_list(args: &LintArgs) -> Result<SourceList> {
     let mut list = SourceList::default();
-    if let Some(dir) = &args.snapshot_dir {
+    if let Some(dir) = &args.source.snapshot_dir {
         sources::snapshot::discover(dir, &mut list)?;
     }
     list.configs
-        .extend(args.configs.iter().map(|p| (p.clone(), None)));
-    list.dumps.extend(args.dumps.iter().cloned());
-    list.components.extend(args.components.iter().cloned());
-    if args.docker_inspect.is_some() {
-        list.docker_inspect = args.docker_inspect.clone();
+        .extend(args.source.configs.iter().map(|p| (p.clone(), None)));
+    list.dumps.extend(args.source.dumps.iter().cloned());
+    list.components
+        .extend(args.source.components.iter().cloned());
+    if args.source.docker_inspect.is_some() {
+        list.docker_inspect = args.source.docker_inspect.clone();
     }
-    list.backup_dir = args.backup_dir.clone();
-    if args.settings.is_some() {
-        list.settings = args.settings.clone();
+    list.backup_dir = args.source.backup_dir.clone();
+    if args.source.settings.is_some() {
+        list.settings = args.source.settings.clone();
     }
-    if let Some(url) = &args.metadb {
-        let ssl_mode = sources::metadb::SslMode::parse(&args.ssl_mode).ok_or_else(|| {
+    if let Some(url) = &args.source.metadb {
+        let ssl_mode = sources::metadb::SslMode::parse(&args.source.ssl_mode).ok_or_else(|| {
             Error::Usage(format!(
                 "--ssl-mode {:?}: expected disabled, preferred, required, verify-ca or verify-identity",
-                args.ssl_mode
+                args.source.ssl_mode
             ))
         })?;
         list.metadb = Some(sources::LiveSpec {
             url: url.clone(),
-            password_file: args.password_file.clone(),
+            password_file: args.source.password_file.clone(),
             ssl_mode,
-            ssl_ca: args.ssl_ca.clone(),
-            connect_timeout_s: args.connect_timeout,
-            query_timeout_s: args.query_timeout,
+            ssl_ca: args.source.ssl_ca.clone(),
+            connect_timeout_s: args.source.connect_timeout,
+            query_timeout_s: args.source.query_timeout,
         });
     }
     if list.is_empty() {
@@ -63,7 +64,7 @@ fn version_arg(what: &str, s: &str) -> Result<Version> {
 
 /// `--from`, else settings, else the highest version in `oms_version` (by version order).
 fn source_version(args: &LintArgs, settings: &Settings, d: &Deployment) -> Result<Version> {
-    if let Some(v) = args.from.as_deref().or(settings.from.as_deref()) {
+    if let Some(v) = args.source.from.as_deref().or(settings.from.as_deref()) {
         return version_arg("--from", v);
     }
     if let Some(why) = &d.metadb_error {
@@ -164,11 +165,12 @@ pub(crate) fn analyze_parts(args: &LintArgs) -> Result<Parts> {
         Some(p) => settings::load(p)?,
         None => Settings::default(),
     };
-    let schema = match &args.schema_map {
+    let schema = match &args.source.schema_map {
         Some(p) => SchemaMap::load(p)?,
         None => SchemaMap::builtin(),
     };
     let to = args
+        .source
         .to
         .as_deref()
         .or(settings.to.as_deref())
@@ -187,7 +189,12 @@ pub(crate) fn analyze_parts(args: &LintArgs) -> Result<Parts> {
             }
         },
     };
-    let downtime_min = match args.downtime.as_deref().or(settings.downtime.as_deref()) {
+    let downtime_min = match args
+        .source
+        .downtime
+        .as_deref()
+        .or(settings.downtime.as_deref())
+    {
         Some(d) => settings::parse_duration_min(d).ok_or_else(|| {
             Error::Usage(format!(
                 "--downtime {d:?} is not a duration (write 90, 90m or 1h30m)"
