@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 need_pkgs=()
 command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || need_pkgs+=(mariadb-server)
 command -v mariadb-dump >/dev/null 2>&1 || need_pkgs+=(mariadb-client)
+command -v openssl >/dev/null 2>&1 || need_pkgs+=(openssl)         # TLS test certificates
+command -v python3 >/dev/null 2>&1 || need_pkgs+=(python3)         # JUnit XML parsing in a test
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   echo "installing ${need_pkgs[*]} (tests run a real MariaDB server)"
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
