@@ -202,15 +202,19 @@ impl<'s> FactsBuilder<'s> {
         self.metadb.databases.len() - 1
     }
 
+    /// The database a table belongs to: its own, else the one the source is in.
+    fn database_of(&self, def: &TableDef) -> String {
+        def.database
+            .clone()
+            .or_else(|| self.current_db.clone())
+            .unwrap_or_else(|| "(unnamed)".to_string())
+    }
+
     pub fn table(&mut self, def: &TableDef) -> Interest {
         if self.second_pass {
             return self.second_pass_table(def);
         }
-        let db_name = def
-            .database
-            .clone()
-            .or_else(|| self.current_db.clone())
-            .unwrap_or_else(|| "(unnamed)".to_string());
+        let db_name = self.database_of(def);
         let di = self.database_index(&db_name);
         if self.metadb.databases[di].role == DbRole::Unknown {
             if let Some(r) = self.schema.role_from_table(&def.name) {
@@ -419,11 +423,7 @@ impl<'s> FactsBuilder<'s> {
             self.current = None;
             return;
         }
-        let db_name = def
-            .database
-            .clone()
-            .or_else(|| self.current_db.clone())
-            .unwrap_or_else(|| "(unnamed)".to_string());
+        let db_name = self.database_of(def);
         let di = self.database_index(&db_name);
         if let Some(t) = self.metadb.databases[di].tables.get_mut(&def.name) {
             t.rows += rows;

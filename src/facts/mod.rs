@@ -471,6 +471,51 @@ impl Deployment {
         self.configs.iter().find_map(|c| c.text(key))
     }
 
+    /// Each region's `cm_nodes`, sorted, from the config that speaks for it.
+    pub fn region_node_sets(&self) -> Vec<(String, Vec<String>)> {
+        self.regions
+            .iter()
+            .filter_map(|r| {
+                self.region_config(r).map(|c| {
+                    let mut n = c.nodes();
+                    n.sort();
+                    (r.id.clone(), n)
+                })
+            })
+            .collect()
+    }
+
+    /// The keys in which another node's config of a region differs from the first one's,
+    /// per (region, that node's config index).
+    pub fn node_config_differences(&self) -> Vec<(&Region, usize, Vec<String>)> {
+        let mut out = Vec::new();
+        for r in &self.regions {
+            let Some(first) = self.region_config(r) else {
+                continue;
+            };
+            for &i in r.configs.iter().skip(1) {
+                let other = &self.configs[i];
+                let keys: std::collections::BTreeSet<String> = first
+                    .entries
+                    .keys()
+                    .chain(other.entries.keys())
+                    .filter(|k| first.get(k).map(|e| &e.value) != other.get(k).map(|e| &e.value))
+                    .cloned()
+                    .collect();
+                if !keys.is_empty() {
+                    out.push((r, i, keys.into_iter().collect()));
+                }
+            }
+        }
+        out
+    }
+
+    /// OMS013's condition: `docker_init.sh` must run on every node.
+    pub fn nodes_disagree(&self) -> bool {
+        self.region_node_sets().windows(2).any(|w| w[0].1 != w[1].1)
+            || !self.node_config_differences().is_empty()
+    }
+
     /// The region whose `cm_nodes` list the IP; with a single region, that region.
     pub fn region_of_ip(&self, ip: Option<&str>) -> Option<&Region> {
         if self.regions.len() == 1 {

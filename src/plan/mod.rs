@@ -240,37 +240,6 @@ fn region_nodes(d: &Deployment, r: &crate::facts::Region) -> Vec<String> {
     nodes
 }
 
-/// OMS013's condition: regions list different cm_nodes, or a region's configs differ.
-fn nodes_disagree(d: &Deployment) -> bool {
-    let sets: Vec<Vec<String>> = d
-        .regions
-        .iter()
-        .filter_map(|r| {
-            d.region_config(r).map(|c| {
-                let mut n = c.nodes();
-                n.sort();
-                n
-            })
-        })
-        .collect();
-    if sets.windows(2).any(|w| w[0] != w[1]) {
-        return true;
-    }
-    d.regions.iter().any(|r| {
-        let Some(first) = d.region_config(r) else {
-            return false;
-        };
-        r.configs.iter().skip(1).any(|&i| {
-            let other = &d.configs[i];
-            first
-                .entries
-                .keys()
-                .chain(other.entries.keys())
-                .any(|k| first.get(k).map(|e| &e.value) != other.get(k).map(|e| &e.value))
-        })
-    })
-}
-
 fn stuck(p: &ProjectFacts, out: &mut Vec<String>) {
     for pr in &p.not_ready {
         let s = pr.status.trim().to_ascii_uppercase();
@@ -383,7 +352,7 @@ fn gather(d: &Deployment, downtime_min: u64) -> Facts {
         meta_user: text("oms_meta_user"),
         rm_db: text("drc_rm_db"),
         cm_db: text("drc_cm_db"),
-        init_every_node: nodes_disagree(d),
+        init_every_node: d.nodes_disagree(),
         stuck_projects,
         full_import,
         downtime_min,

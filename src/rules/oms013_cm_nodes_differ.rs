@@ -11,17 +11,7 @@ pub fn check(ctx: &Context<'_>, meta: &'static RuleMeta) -> Outcome {
         return Outcome::Skipped("no config.yaml given".into());
     }
     let mut out = Vec::new();
-    let node_sets: Vec<(String, Vec<String>)> = d
-        .regions
-        .iter()
-        .filter_map(|r| {
-            d.region_config(r).map(|c| {
-                let mut n = c.nodes();
-                n.sort();
-                (r.id.clone(), n)
-            })
-        })
-        .collect();
+    let node_sets = d.region_node_sets();
     if node_sets.windows(2).any(|w| w[0].1 != w[1].1) {
         let mut f = finding(
             meta,
@@ -35,39 +25,24 @@ pub fn check(ctx: &Context<'_>, meta: &'static RuleMeta) -> Outcome {
         }
         out.push(f);
     }
-    for r in &d.regions {
-        let Some(first) = d.region_config(r) else {
-            continue;
-        };
-        for &i in r.configs.iter().skip(1) {
-            let other = &d.configs[i];
-            let differing: Vec<String> = first
-                .entries
-                .keys()
-                .chain(other.entries.keys())
-                .filter(|k| first.get(k).map(|e| &e.value) != other.get(k).map(|e| &e.value))
-                .cloned()
-                .collect::<std::collections::BTreeSet<_>>()
-                .into_iter()
-                .collect();
-            if differing.is_empty() {
-                continue;
-            }
-            let mut f = finding(
-                meta,
-                Severity::Notice,
-                Subject::new("region", &r.id),
-                format!(
-                    "nodes of region {} carry different config files ({} and {} differ in {}): run docker_init.sh on every node of the region",
-                    r.id,
-                    first.path.display(),
-                    other.path.display(),
-                    differing.join(", ")
-                ),
-            );
-            f.evidence.insert("keys".into(), differing.into());
-            out.push(f);
-        }
+    for (r, i, differing) in d.node_config_differences() {
+        let first = d
+            .region_config(r)
+            .map(|c| c.path.display().to_string())
+            .unwrap_or_default();
+        let mut f = finding(
+            meta,
+            Severity::Notice,
+            Subject::new("region", &r.id),
+            format!(
+                "nodes of region {} carry different config files ({first} and {} differ in {}): run docker_init.sh on every node of the region",
+                r.id,
+                d.configs[i].path.display(),
+                differing.join(", ")
+            ),
+        );
+        f.evidence.insert("keys".into(), differing.into());
+        out.push(f);
     }
     Outcome::Ran(out)
 }
