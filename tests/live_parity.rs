@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::mariadb::MariaDb;
-use common::{findings, fixture, json};
+use common::{fixture, json};
 use serde::Deserialize;
 
 const LINT_PASSWORD: &str = "S3cr3t-lint-pw";
@@ -169,7 +169,6 @@ fn live_and_dump_lint_agree_on_every_fixture() {
             ));
         }
         assert!(!live.stdout.contains(LINT_PASSWORD) && !live.stderr.contains(LINT_PASSWORD));
-        let _ = findings(&json(&live));
         compared += 1;
     }
     let _ = std::fs::remove_dir_all(&work);

@@ -14,7 +14,6 @@ mod driver;
 mod input;
 mod insert_head;
 mod literal;
-mod locate;
 mod scanner;
 mod sql_text;
 
@@ -131,7 +130,7 @@ pub trait Visitor {
     /// One row of a table whose interest is [`Interest::Rows`]. `values` are in the
     /// TABLE's column order, even when the INSERT has an explicit column list (absent
     /// columns are `Null`). `offset` is the byte offset in the file of the row's opening
-    /// `(`, for [`read_row_at`].
+    /// `(`.
     fn row(&mut self, table: &TableDef, values: &[Value<'_>], offset: u64) -> Result<()>;
     /// Called once per table at the end of the scan, with its row count.
     fn table_done(&mut self, _table: &TableDef, _rows: u64) {}
@@ -164,10 +163,4 @@ pub fn scan(path: &Path, visitor: &mut dyn Visitor) -> Result<DumpSummary> {
 /// table. `None` when the head names none.
 pub fn peek_database(path: &Path) -> Result<Option<String>> {
     driver::peek_database(path, CHUNK)
-}
-
-/// Re-reads the single row whose opening `(` is at `offset` (as given to
-/// [`Visitor::row`]), in the table's column order.
-pub fn read_row_at(path: &Path, table: &TableDef, offset: u64) -> Result<Vec<OwnedValue>> {
-    locate::read_row_at(path, table, offset, CHUNK)
 }

@@ -282,50 +282,6 @@ fn tiny_buffers_give_the_same_result() {
 }
 
 #[test]
-fn read_row_at_returns_the_streamed_values() {
-    for mode in MODES.iter().chain(&["insert_ignore.sql", "replace.sql"]) {
-        let path = fixture(mode);
-        let (_, c) = scan_with(&path, CHUNK, &[]);
-        let mut checked = 0;
-        for (name, rows) in &c.rows {
-            let table = c.tables.iter().find(|t| &key(t) == name).unwrap();
-            for (k, (values, offset)) in rows.iter().enumerate() {
-                // Each re-read walks its INSERT from the head: sample the long ones.
-                if rows.len() > 50 && k % 10 != 0 && k + 1 != rows.len() {
-                    continue;
-                }
-                assert_eq!(
-                    &read_row_at(&path, table, *offset).unwrap(),
-                    values,
-                    "{mode}"
-                );
-                // A tiny buffer reads 16 bytes per call: check a sample only.
-                if k % 50 == 0 || rows.len() < 50 {
-                    let small = locate::read_row_at(&path, table, *offset, 16).unwrap();
-                    assert_eq!(&small, values, "{mode} with a tiny buffer");
-                }
-                checked += 1;
-            }
-        }
-        assert!(checked >= 3, "{mode}");
-    }
-}
-
-#[test]
-fn read_row_at_refuses_an_offset_that_is_not_a_row() {
-    let path = fixture("default.sql");
-    let (_, c) = scan_with(&path, CHUNK, &[]);
-    let table = c.tables.iter().find(|t| t.name == "t_text").unwrap();
-    let (_, offset) = c.rows["omslint_a.t_text"][1];
-    assert!(read_row_at(&path, table, offset + 1).is_err());
-    let blob = c.tables.iter().find(|t| t.name == "t_blob").unwrap();
-    assert!(
-        read_row_at(&path, blob, offset).is_err(),
-        "row of another table"
-    );
-}
-
-#[test]
 fn peek_database_reads_only_the_head() {
     assert_eq!(
         peek_database(&fixture("default.sql")).unwrap().as_deref(),
@@ -476,12 +432,6 @@ fn mysql8_dump_of_an_oceanbase_tenant_with_crlf() {
     assert!(c.tables[2].columns.is_empty());
     assert_eq!(c.done.get("rm_340.never_created"), Some(&2));
     assert!(!c.rows.contains_key("rm_340.never_created"));
-    for (name, rows) in &c.rows {
-        let table = c.tables.iter().find(|t| &key(t) == name).unwrap();
-        for (values, offset) in rows {
-            assert_eq!(&read_row_at(&path, table, *offset).unwrap(), values);
-        }
-    }
     let (again, _) = scan_with(&path, 16, &[]);
     assert_eq!(again, summary);
 }
@@ -759,15 +709,8 @@ fn mutated_dumps_never_panic() {
             let path = temp_file(&format!("mutated-{name}"), &data);
             let capacity = if round % 3 == 0 { 16 } else { CHUNK };
             let mut c = Collect::default();
-            if driver::scan(&path, &mut c, capacity).is_ok() {
-                // Whatever was streamed can be read again.
-                for (table_key, rows) in &c.rows {
-                    let table = c.tables.iter().find(|t| &key(t) == table_key).unwrap();
-                    if let Some((values, offset)) = rows.last() {
-                        assert_eq!(&read_row_at(&path, table, *offset).unwrap(), values);
-                    }
-                }
-            }
+            // Mutated input may parse or fail, but never panic.
+            let _ = driver::scan(&path, &mut c, capacity);
             let _ = peek_database(&path);
         }
     }
