@@ -269,28 +269,39 @@ fn sigkill_anywhere_leaves_before_or_fully_fixed() {
 fn a_dropped_connection_commits_nothing() {
     let s = setup("drop");
     let before = state(&s.db);
+    let pause = s.dir.join("mid");
+    let p = pause.to_string_lossy().into_owned();
     let child = omslint(
         &s.dir,
         &["--metadb", &s.url, "--fix", "--unsafe-fixes"],
-        &[("OMSLINT_FAILPOINT_SLEEP_MS", "700")],
+        &[("OMSLINT_FAILPOINT_PAUSE_MID", &p)],
     )
     .stdout(Stdio::null())
     .stderr(Stdio::piped())
     .spawn()
     .unwrap();
-    // Wait for the fixer's write session to have started its transaction, then kill it.
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let ids =
-            s.db.sql("SELECT ID FROM information_schema.PROCESSLIST WHERE USER = 'fixer'");
-        if let Some(id) = ids.lines().find(|l| !l.trim().is_empty()) {
-            std::thread::sleep(Duration::from_millis(900));
-            let _ = s.db.sql(&format!("KILL CONNECTION {}", id.trim()));
-            break;
-        }
-        assert!(Instant::now() < deadline, "the fixer never connected");
-        std::thread::sleep(Duration::from_millis(50));
+    // omslint pauses with its transaction open after the first statement and names
+    // the connection; the server drops exactly that connection.
+    let ready = PathBuf::from(format!("{p}.ready"));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::fs::read_to_string(&ready).map_or(true, |id| id.is_empty()) {
+        assert!(
+            Instant::now() < deadline,
+            "omslint never paused inside its transaction"
+        );
+        std::thread::sleep(Duration::from_millis(20));
     }
+    let id = std::fs::read_to_string(&ready).unwrap();
+    let modified = s.db.sql(&format!(
+        "SELECT trx_rows_modified FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id = {id}"
+    ));
+    assert_eq!(
+        modified.trim(),
+        "1",
+        "the paused transaction holds one change"
+    );
+    s.db.sql(&format!("KILL CONNECTION {id}"));
+    std::fs::write(format!("{p}.go"), b"").unwrap();
     let out = child.wait_with_output().unwrap();
     assert_eq!(
         out.status.code(),

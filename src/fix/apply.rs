@@ -221,16 +221,24 @@ pub fn apply_edits(plan: &Plan<'_>) -> Result<Vec<PathBuf>> {
     Ok(backups)
 }
 
-/// Test hooks for the fault-injection tests: pause before applying until a file appears,
-/// or sleep between statements to widen the window a kill can land in.
-fn failpoint_pause() {
-    if let Ok(path) = std::env::var("OMSLINT_FAILPOINT_PAUSE") {
-        let _ = std::fs::write(format!("{path}.ready"), b"");
+/// Test hooks for the fault-injection tests: pause until `<path>.go` appears, after
+/// writing `<path>.ready` (with the write session's connection id where there is one,
+/// so a test can kill exactly that connection). `OMSLINT_FAILPOINT_PAUSE` pauses before
+/// applying; `OMSLINT_FAILPOINT_PAUSE_MID` after the first statement of the first
+/// transaction, while it is open.
+fn failpoint_pause_at(var: &str, connection_id: Option<u32>) {
+    if let Ok(path) = std::env::var(var) {
+        let id = connection_id.map(|i| i.to_string()).unwrap_or_default();
+        let _ = std::fs::write(format!("{path}.ready"), id);
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
         while !Path::new(&format!("{path}.go")).exists() && std::time::Instant::now() < deadline {
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
     }
+}
+
+fn failpoint_pause() {
+    failpoint_pause_at("OMSLINT_FAILPOINT_PAUSE", None);
 }
 
 fn failpoint_sleep() -> Option<std::time::Duration> {
@@ -275,7 +283,12 @@ async fn apply_sql_async(
             )
             .await
             {
-                Ok(()) if conn.affected_rows() == 1 => applied += 1,
+                Ok(()) if conn.affected_rows() == 1 => {
+                    applied += 1;
+                    if applied == 1 {
+                        failpoint_pause_at("OMSLINT_FAILPOINT_PAUSE_MID", Some(conn.id()));
+                    }
+                }
                 Ok(()) => {
                     failure = Some(Error::CheckFailed(format!(
                         "the MetaDB changed since the scan: the {} fix for {} {} matched {} rows instead of 1; nothing was committed",

@@ -52,64 +52,67 @@ impl MariaDb {
         let dir =
             std::env::temp_dir().join(format!("omslint-mariadb-{}-{nanos}", std::process::id()));
         let data = dir.join("data");
-        std::fs::create_dir_all(&data).expect("temp dir");
-        let install = Command::new(find("mariadb-install-db"))
-            .args([
-                "--no-defaults",
-                "--auth-root-authentication-method=normal",
-                "--skip-test-db",
-            ])
-            .arg(format!("--datadir={}", data.display()))
-            .args(if is_root() {
-                vec!["--user=root"]
-            } else {
-                vec![]
-            })
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .output()
-            .expect("mariadb-install-db runs");
-        assert!(
-            install.status.success(),
-            "mariadb-install-db failed: {}",
-            String::from_utf8_lossy(&install.stderr)
-        );
+        // Each server gets its own tmpdir: bootstrap's temporary tables otherwise share
+        // /tmp with every other server the tests start at the same time.
+        let tmp = dir.join("tmp");
+        std::fs::create_dir_all(&tmp).expect("temp dir");
+        bootstrap(&data, &tmp);
         let socket = dir.join("mysqld.sock");
-        let port = free_port();
-        let mut cmd = Command::new(find("mariadbd"));
-        cmd.arg("--no-defaults")
-            .arg(format!("--datadir={}", data.display()))
-            .arg(format!("--socket={}", socket.display()))
-            .arg(format!("--pid-file={}", dir.join("mysqld.pid").display()))
-            .arg(format!("--log-error={}", dir.join("mysqld.err").display()))
-            .args([
-                "--bind-address=127.0.0.1",
-                "--skip-log-bin",
-                "--innodb-buffer-pool-size=64M",
-            ])
-            .arg(format!("--port={port}"))
-            .args(extra)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        if is_root() {
-            cmd.arg("--user=root");
-        }
-        let child = cmd.spawn().expect("mariadbd starts");
-        let server = MariaDb {
-            dir,
-            port,
-            socket,
-            child,
-        };
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while Instant::now() < deadline {
-            if server.try_sql("SELECT 1").is_ok() {
-                return server;
+        let mut logs = Vec::new();
+        // A port found free can be taken by another server before this one binds it;
+        // such a server exits at once, and is started again on another port.
+        for _ in 0..3 {
+            let port = free_port();
+            let mut cmd = Command::new(find("mariadbd"));
+            cmd.arg("--no-defaults")
+                .arg(format!("--datadir={}", data.display()))
+                .arg(format!("--socket={}", socket.display()))
+                .arg(format!("--pid-file={}", dir.join("mysqld.pid").display()))
+                .arg(format!("--log-error={}", dir.join("mysqld.err").display()))
+                .arg(format!("--tmpdir={}", tmp.display()))
+                .args([
+                    "--bind-address=127.0.0.1",
+                    "--skip-log-bin",
+                    "--innodb-buffer-pool-size=64M",
+                ])
+                .arg(format!("--port={port}"))
+                .args(extra)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null());
+            if is_root() {
+                cmd.arg("--user=root");
             }
-            std::thread::sleep(Duration::from_millis(200));
+            let child = cmd.spawn().expect("mariadbd starts");
+            let mut server = MariaDb {
+                dir: dir.clone(),
+                port,
+                socket: socket.clone(),
+                child,
+            };
+            let deadline = Instant::now() + Duration::from_secs(60);
+            while Instant::now() < deadline {
+                if server.try_sql("SELECT 1").is_ok() {
+                    return server;
+                }
+                if let Ok(Some(_)) = server.child.try_wait() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            let log = std::fs::read_to_string(dir.join("mysqld.err")).unwrap_or_default();
+            let exited = matches!(server.child.try_wait(), Ok(Some(_)));
+            // Keep the directory for the next attempt: only the process goes.
+            let _ = server.child.kill();
+            let _ = server.child.wait();
+            std::mem::forget(server);
+            if !exited {
+                let _ = std::fs::remove_dir_all(&dir);
+                panic!("MariaDB did not accept connections within 60 s:\n{log}");
+            }
+            logs.push(log);
         }
-        let log = std::fs::read_to_string(server.dir.join("mysqld.err")).unwrap_or_default();
-        panic!("MariaDB did not accept connections within 60 s:\n{log}");
+        let _ = std::fs::remove_dir_all(&dir);
+        panic!("MariaDB exited at start 3 times:\n{}", logs.join("\n---\n"));
     }
 
     fn client(&self) -> Command {
@@ -191,6 +194,44 @@ impl MariaDb {
         );
         std::fs::write(to, out.stdout).expect("write dump");
     }
+}
+
+/// Creates the system tables in `data`. A bootstrap that fails is retried on a clean
+/// directory (twice at most), because under a loaded CI machine it has failed once in
+/// a way that left nothing to diagnose but the message, which each attempt prints.
+fn bootstrap(data: &Path, tmp: &Path) {
+    let mut errors = Vec::new();
+    for attempt in 1..=3 {
+        let _ = std::fs::remove_dir_all(data);
+        std::fs::create_dir_all(data).expect("data dir");
+        let install = Command::new(find("mariadb-install-db"))
+            .args([
+                "--no-defaults",
+                "--auth-root-authentication-method=normal",
+                "--skip-test-db",
+            ])
+            .arg(format!("--datadir={}", data.display()))
+            .arg(format!("--tmpdir={}", tmp.display()))
+            .args(if is_root() {
+                vec!["--user=root"]
+            } else {
+                vec![]
+            })
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .output()
+            .expect("mariadb-install-db runs");
+        if install.status.success() {
+            return;
+        }
+        let message = String::from_utf8_lossy(&install.stderr).into_owned();
+        eprintln!("mariadb-install-db attempt {attempt} failed: {message}");
+        errors.push(message);
+    }
+    panic!(
+        "mariadb-install-db failed 3 times:\n{}",
+        errors.join("\n---\n")
+    );
 }
 
 fn is_root() -> bool {
