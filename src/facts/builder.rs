@@ -153,6 +153,19 @@ impl<'s> FactsBuilder<'s> {
         needed
     }
 
+    /// After the second pass: whether one more pass must pick out the rows of projects in
+    /// `more`, which components name and the second pass did not look for.
+    pub fn needs_referenced_pass(&mut self, more: &Arc<FxHashSet<String>>) -> bool {
+        let mut needed = false;
+        for side in [self.projects.as_mut(), self.sync_projects.as_mut()]
+            .into_iter()
+            .flatten()
+        {
+            needed |= side.agg.needs_referenced_pass(more);
+        }
+        needed
+    }
+
     /// Starts the second pass: only project rows are wanted, and nothing is counted twice.
     pub fn begin_second_pass(&mut self) {
         self.second_pass = true;

@@ -166,14 +166,17 @@ pub struct ProjectAggregator {
     live_sink: FxHashSet<u32>,
     wanted: Arc<FxHashSet<String>>,
     second: Option<SecondPass>,
+    /// Rows whose name hashes collided, for `split_exact`.
+    candidates: Vec<Project>,
 }
 
-/// What the second pass looks for.
+/// What the second pass looks for. A pass for late `wanted` projects only has every set
+/// empty.
+#[derive(Default)]
 struct SecondPass {
     dup_hashes: FxHashSet<u64>,
     logproxy: FxHashSet<Vec<u8>>,
     datahub: FxHashSet<Vec<u8>>,
-    candidates: Vec<Project>,
 }
 
 impl ProjectAggregator {
@@ -189,6 +192,7 @@ impl ProjectAggregator {
             live_sink: FxHashSet::default(),
             wanted: Arc::default(),
             second: None,
+            candidates: Vec::new(),
         }
     }
 
@@ -262,10 +266,20 @@ impl ProjectAggregator {
                 dup_hashes,
                 logproxy,
                 datahub,
-                candidates: Vec::new(),
             });
         }
         needed
+    }
+
+    /// After the second pass: components turned out to name more projects (`more`, none
+    /// of them looked for before); one more pass keeps just those rows.
+    pub fn needs_referenced_pass(&mut self, more: &Arc<FxHashSet<String>>) -> bool {
+        if more.is_empty() {
+            return false;
+        }
+        self.wanted = Arc::clone(more);
+        self.second = Some(SecondPass::default());
+        true
     }
 
     /// Second pass: the same row again.
@@ -283,19 +297,23 @@ impl ProjectAggregator {
         if status_is(&status, "DELETED") {
             return;
         }
-        if second
-            .dup_hashes
-            .contains(&collation::key_hash(self.rules, row.name))
+        if !second.dup_hashes.is_empty()
+            && second
+                .dup_hashes
+                .contains(&collation::key_hash(self.rules, row.name))
         {
-            second.candidates.push(row.to_project());
+            self.candidates.push(row.to_project());
         }
         if status_is(&status, "RELEASED") {
             return;
         }
-        if row.source_ds.is_some_and(|d| second.logproxy.contains(d)) {
+        if !second.logproxy.is_empty() && row.source_ds.is_some_and(|d| second.logproxy.contains(d))
+        {
             self.facts.logproxy_sources.push(row.to_project());
         }
-        let datahub = |d: Option<&[u8]>| d.is_some_and(|d| second.datahub.contains(d));
+        let datahub = |d: Option<&[u8]>| {
+            !second.datahub.is_empty() && d.is_some_and(|d| second.datahub.contains(d))
+        };
         if datahub(row.source_ds) || datahub(row.sink_ds) {
             self.facts.datahub.push(row.to_project());
         }
@@ -305,9 +323,8 @@ impl ProjectAggregator {
         let name = |i: &u32| self.ds_names.get(*i as usize).cloned();
         self.facts.live_source_ds = self.live_source.iter().filter_map(name).collect();
         self.facts.live_sink_ds = self.live_sink.iter().filter_map(name).collect();
-        if let Some(second) = self.second.take() {
-            self.split_exact(second.candidates);
-        }
+        let candidates = std::mem::take(&mut self.candidates);
+        self.split_exact(candidates);
         self.facts.name_hashes = std::mem::take(&mut self.hashes);
         let order = |p: &Project| (p.created.clone().unwrap_or_default(), p.id.clone());
         for g in &mut self.facts.duplicate_groups {

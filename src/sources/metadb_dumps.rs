@@ -1,12 +1,16 @@
 //! The MetaDB from dump files: each dump is scanned by its own builder, dumps in
 //! parallel, and the parts merged.
 //!
-//! cm dumps go first: their `config_job` rows name the projects whose rows the rm dump
-//! must keep in full (OMS005 needs their source type and creation time).
+//! A dump with project tables is read twice (see `ProjectAggregator`), and its second
+//! pass needs what the cm dumps' `config_job` rows name: the projects to keep in full
+//! (OMS005 needs their source type and creation time). So the dumps that may hold
+//! `config_job` are scanned first, and each second pass starts as soon as they are done,
+//! while the remaining first passes (the heartbeat dumps, usually the largest) still run:
+//! the rm dump's two passes, the longest chain, never wait for the heartbeat dump.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use rayon::prelude::*;
 
@@ -54,50 +58,142 @@ fn first_pass<'s>(
     schema: &'s SchemaMap,
     roles: &HashMap<String, DbRole>,
 ) -> Result<Pending<'s>> {
-    let (hash, scanned) = rayon::join(
-        || super::sha256_file(path),
-        || -> Result<FactsBuilder<'s>> {
-            let mut b = FactsBuilder::new(schema, roles.clone());
-            b.begin_source(Some(path.to_path_buf()));
-            if let Some(db) = database {
-                b.database(db);
-            }
-            let summary = dump::scan(path, &mut DumpVisitor { builder: &mut b })?;
-            if summary.database.is_none() && database.is_none() {
-                return Err(Error::parse_no_pos(
-                    path,
-                    "cannot tell which database this dump holds: no '-- Host: … Database: …' header, USE or CREATE DATABASE",
-                ));
-            }
-            Ok(b)
-        },
-    );
+    let mut b = FactsBuilder::new(schema, roles.clone());
+    b.begin_source(Some(path.to_path_buf()));
+    if let Some(db) = database {
+        b.database(db);
+    }
+    let summary = dump::scan_hashed(path, &mut DumpVisitor { builder: &mut b })?;
+    if summary.database.is_none() && database.is_none() {
+        return Err(Error::parse_no_pos(
+            path,
+            "cannot tell which database this dump holds: no '-- Host: … Database: …' header, USE or CREATE DATABASE",
+        ));
+    }
     Ok(Pending {
         path: path.to_path_buf(),
-        builder: scanned?,
+        builder: b,
         input: Input {
             kind: "dump",
             path: path.display().to_string(),
-            sha256: Some(hash?),
+            sha256: summary.sha256,
         },
     })
 }
 
+fn rescan(p: &mut Pending<'_>) -> Result<()> {
+    p.builder.begin_second_pass();
+    dump::scan(
+        &p.path,
+        &mut DumpVisitor {
+            builder: &mut p.builder,
+        },
+    )?;
+    Ok(())
+}
+
 fn second_pass(p: &mut Pending<'_>, wanted: &Arc<FxHashSet<String>>) -> Result<()> {
     if p.builder.needs_second_pass(wanted) {
-        p.builder.begin_second_pass();
-        dump::scan(
-            &p.path,
-            &mut DumpVisitor {
-                builder: &mut p.builder,
-            },
-        )?;
+        rescan(p)?;
     }
     Ok(())
 }
 
-/// Every dump into one MetaDB: first passes in parallel, then the second passes that the
-/// project tables need, in parallel again.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Who waits for whom while the passes run.
+struct Schedule {
+    /// First passes of dumps that may hold `config_job`, still running.
+    holders_left: usize,
+    /// The projects components name, once every holder's first pass is done.
+    wanted: Option<Arc<FxHashSet<String>>>,
+    /// Dumps whose first pass is done, waiting for `wanted`.
+    parked: Vec<usize>,
+}
+
+/// The passes over every dump, run on rayon's pool without ever blocking a worker: a
+/// finished pass spawns what it unblocks.
+struct Pipeline<'a, 's> {
+    peeked: &'a [(PathBuf, Option<String>)],
+    holder: Vec<bool>,
+    schema: &'s SchemaMap,
+    roles: &'a HashMap<String, DbRole>,
+    slots: Vec<Mutex<Option<Pending<'s>>>>,
+    schedule: Mutex<Schedule>,
+    /// The job ids of the holders, collected as they finish.
+    job_ids: Mutex<FxHashSet<String>>,
+    failure: Mutex<Option<Error>>,
+}
+
+impl<'a, 's> Pipeline<'a, 's> {
+    fn failed(&self) -> bool {
+        lock(&self.failure).is_some()
+    }
+
+    fn fail(&self, e: Error) {
+        lock(&self.failure).get_or_insert(e);
+    }
+
+    fn first<'scope>(&'scope self, scope: &rayon::ScopeFifo<'scope>, i: usize) {
+        if self.failed() {
+            return;
+        }
+        let (path, db) = &self.peeked[i];
+        let pending = match first_pass(path, db.as_deref(), self.schema, self.roles) {
+            Ok(p) => p,
+            Err(e) => return self.fail(e),
+        };
+        if self.holder[i] {
+            lock(&self.job_ids).extend(pending.builder.job_project_ids().cloned());
+        }
+        *lock(&self.slots[i]) = Some(pending);
+        let ready = {
+            let mut s = lock(&self.schedule);
+            s.parked.push(i);
+            if self.holder[i] {
+                s.holders_left -= 1;
+                if s.holders_left == 0 {
+                    let ids = std::mem::take(&mut *lock(&self.job_ids));
+                    let mut wanted = s
+                        .wanted
+                        .take()
+                        .map(Arc::unwrap_or_clone)
+                        .unwrap_or_default();
+                    wanted.extend(ids);
+                    s.wanted = Some(Arc::new(wanted));
+                }
+            }
+            match &s.wanted {
+                Some(w) if s.holders_left == 0 => {
+                    Some((Arc::clone(w), std::mem::take(&mut s.parked)))
+                }
+                _ => None,
+            }
+        };
+        if let Some((wanted, unblocked)) = ready {
+            for j in unblocked {
+                let wanted = Arc::clone(&wanted);
+                scope.spawn_fifo(move |_| self.second(j, &wanted));
+            }
+        }
+    }
+
+    fn second(&self, i: usize, wanted: &Arc<FxHashSet<String>>) {
+        if self.failed() {
+            return;
+        }
+        let mut slot = lock(&self.slots[i]);
+        if let Some(p) = slot.as_mut() {
+            if let Err(e) = second_pass(p, wanted) {
+                self.fail(e);
+            }
+        }
+    }
+}
+
+/// Every dump into one MetaDB.
 pub fn read_dumps(
     paths: &[PathBuf],
     schema: &SchemaMap,
@@ -108,23 +204,89 @@ pub fn read_dumps(
         .par_iter()
         .map(|p| Ok((p.clone(), dump::peek_database(p)?)))
         .collect::<Result<_>>()?;
-    let mut pending: Vec<Pending<'_>> = peeked
-        .par_iter()
-        .map(|(p, db)| first_pass(p, db.as_deref(), schema, &roles))
-        .collect::<Result<_>>()?;
-    let wanted: FxHashSet<String> = components
+    // A dump whose database config.yaml does not name may be the cm database.
+    let role = |db: &Option<String>| {
+        db.as_deref()
+            .and_then(|d| roles.get(d).copied())
+            .unwrap_or(DbRole::Unknown)
+    };
+    let holder: Vec<bool> = peeked
+        .iter()
+        .map(|(_, db)| matches!(role(db), DbRole::Cm | DbRole::Unknown))
+        .collect();
+    // Holders first, then the rm dumps (their second pass is the longest chain), then the
+    // rest; larger first within each.
+    let mut order: Vec<usize> = (0..peeked.len()).collect();
+    let size = |i: usize| std::fs::metadata(&peeked[i].0).map_or(0, |m| m.len());
+    order.sort_by_key(|&i| {
+        let rank = match (holder[i], role(&peeked[i].1)) {
+            (true, _) => 0,
+            (false, DbRole::Rm) => 1,
+            _ => 2,
+        };
+        (rank, std::cmp::Reverse(size(i)), i)
+    });
+    let base: FxHashSet<String> = components
         .iter()
         .filter_map(|c| c.project_id.clone())
-        .chain(
-            pending
-                .iter()
-                .flat_map(|p| p.builder.job_project_ids().cloned()),
-        )
         .collect();
-    let wanted = Arc::new(wanted);
-    pending
-        .par_iter_mut()
-        .try_for_each(|p| second_pass(p, &wanted))?;
+    let holders = holder.iter().filter(|h| **h).count();
+    let pipeline = Pipeline {
+        peeked: &peeked,
+        schema,
+        roles: &roles,
+        slots: peeked.iter().map(|_| Mutex::new(None)).collect(),
+        schedule: Mutex::new(Schedule {
+            holders_left: holders,
+            wanted: Some(Arc::new(base)),
+            parked: Vec::new(),
+        }),
+        holder,
+        job_ids: Mutex::new(FxHashSet::default()),
+        failure: Mutex::new(None),
+    };
+    rayon::scope_fifo(|scope| {
+        for &i in &order {
+            let p = &pipeline;
+            scope.spawn_fifo(move |scope| p.first(scope, i));
+        }
+    });
+    if let Some(e) = pipeline
+        .failure
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner)
+    {
+        return Err(e);
+    }
+    let used = pipeline
+        .schedule
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner)
+        .wanted
+        .unwrap_or_default();
+    let mut pending: Vec<Pending<'_>> = pipeline
+        .slots
+        .into_iter()
+        .filter_map(|m| m.into_inner().unwrap_or_else(PoisonError::into_inner))
+        .collect();
+    // A dump taken for rm or heartbeat that held config_job after all (one dump of several
+    // databases, named by its first): its projects were not looked for. One more pass
+    // over the project tables picks out just those.
+    let late: FxHashSet<String> = pending
+        .iter()
+        .flat_map(|p| p.builder.job_project_ids())
+        .filter(|id| !used.contains(*id))
+        .cloned()
+        .collect();
+    if !late.is_empty() {
+        let late = Arc::new(late);
+        pending.par_iter_mut().try_for_each(|p| {
+            if p.builder.needs_referenced_pass(&late) {
+                rescan(p)?;
+            }
+            Ok::<_, Error>(())
+        })?;
+    }
     let mut metadb = MetaDb::default();
     let mut inputs = Vec::new();
     for p in pending {

@@ -91,11 +91,22 @@ struct Driver<'v> {
     comments: u64,
 }
 
-pub(super) fn scan(path: &Path, visitor: &mut dyn Visitor, capacity: usize) -> Result<DumpSummary> {
-    let input = Input::open(path, capacity)?;
+pub(super) fn scan(
+    path: &Path,
+    visitor: &mut dyn Visitor,
+    capacity: usize,
+    hash: bool,
+) -> Result<DumpSummary> {
+    let mut input = Input::open(path, capacity)?;
+    if hash {
+        input.hash_contents();
+    }
     let mut driver = Driver::new(input, visitor, false);
     driver.run()?;
-    Ok(driver.finish())
+    let sha256 = driver.input.finish_hash()?;
+    let mut summary = driver.finish();
+    summary.sha256 = sha256;
+    Ok(summary)
 }
 
 pub(super) fn peek_database(path: &Path, capacity: usize) -> Result<Option<String>> {
@@ -177,6 +188,7 @@ impl<'v> Driver<'v> {
             completed: self.completed,
             bytes: self.input.bytes_read(),
             tables: self.tables.len(),
+            sha256: None,
         }
     }
 

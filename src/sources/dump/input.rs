@@ -8,6 +8,8 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
+use sha2::{Digest, Sha256};
+
 use crate::error::{Error, Result};
 
 pub(super) struct Input {
@@ -27,6 +29,9 @@ pub(super) struct Input {
     /// Where reading started: line numbers are exact only when this is 0.
     start: u64,
     eof: bool,
+    /// SHA-256 of every byte read, when asked for: the report's input digest comes from
+    /// the scan's own reads instead of a second read of the whole file.
+    hasher: Option<Sha256>,
 }
 
 impl Input {
@@ -57,7 +62,31 @@ impl Input {
             lines: 0,
             start: offset,
             eof: false,
+            hasher: None,
         })
+    }
+
+    /// Hashes every byte from here on (call before the first read of a file opened at 0).
+    pub fn hash_contents(&mut self) {
+        debug_assert!(self.start == 0 && self.end == 0);
+        self.hasher = Some(Sha256::new());
+    }
+
+    /// The SHA-256 of the whole file, reading (and hashing) whatever the scan left unread.
+    pub fn finish_hash(&mut self) -> Result<Option<String>> {
+        let Some(mut h) = self.hasher.take() else {
+            return Ok(None);
+        };
+        let mut buf = vec![0; super::CHUNK];
+        while !self.eof {
+            match self.file.read(&mut buf) {
+                Ok(0) => self.eof = true,
+                Ok(n) => h.update(buf.get(..n).unwrap_or_default()),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(Error::unreadable(&self.path, e)),
+            }
+        }
+        Ok(Some(crate::sources::hex(&h.finalize())))
     }
 
     pub fn path(&self) -> &Path {
@@ -104,6 +133,9 @@ impl Input {
                     return Ok(false);
                 }
                 Ok(n) => {
+                    if let Some(h) = self.hasher.as_mut() {
+                        h.update(self.buf.get(self.end..self.end + n).unwrap_or_default());
+                    }
                     self.end += n;
                     return Ok(true);
                 }

@@ -148,6 +148,8 @@ pub struct DumpSummary {
     pub bytes: u64,
     /// Tables seen (created, or inserted into).
     pub tables: usize,
+    /// SHA-256 of the whole file, from [`scan_hashed`].
+    pub sha256: Option<String>,
 }
 
 /// Read chunk size: large enough that syscalls and buffer moves vanish in the cost.
@@ -155,7 +157,12 @@ const CHUNK: usize = 2 << 20;
 
 /// Reads a whole dump, calling `visitor` for databases, tables and the rows it asks for.
 pub fn scan(path: &Path, visitor: &mut dyn Visitor) -> Result<DumpSummary> {
-    driver::scan(path, visitor, CHUNK)
+    driver::scan(path, visitor, CHUNK, false)
+}
+
+/// [`scan`], and the SHA-256 of the whole file from the same reads.
+pub fn scan_hashed(path: &Path, visitor: &mut dyn Visitor) -> Result<DumpSummary> {
+    driver::scan(path, visitor, CHUNK, true)
 }
 
 /// The dump's database, from its head only: the header comment

@@ -69,7 +69,7 @@ fn scan_with(path: &Path, capacity: usize, count_only: &[&'static str]) -> (Dump
         count_only: count_only.to_vec(),
         ..Collect::default()
     };
-    let summary = driver::scan(path, &mut c, capacity).unwrap_or_else(|e| panic!("{e}"));
+    let summary = driver::scan(path, &mut c, capacity, false).unwrap_or_else(|e| panic!("{e}"));
     (summary, c)
 }
 
@@ -710,8 +710,27 @@ fn mutated_dumps_never_panic() {
             let capacity = if round % 3 == 0 { 16 } else { CHUNK };
             let mut c = Collect::default();
             // Mutated input may parse or fail, but never panic.
-            let _ = driver::scan(&path, &mut c, capacity);
+            let _ = driver::scan(&path, &mut c, capacity, false);
             let _ = peek_database(&path);
         }
     }
+}
+
+#[test]
+fn the_inline_digest_is_the_file_digest() {
+    // Small buffers force many refills, compactions and growths between the reads.
+    for name in ["default.sql", "hex_blob.sql", "databases.sql"] {
+        let path = fixture(name);
+        let mut c = Collect::default();
+        let summary = driver::scan(&path, &mut c, 64, true).unwrap();
+        assert_eq!(
+            summary.sha256.as_deref(),
+            Some(crate::sources::sha256_file(&path).unwrap().as_str()),
+            "{name}"
+        );
+    }
+    assert!(scan(&fixture("default.sql"), &mut Collect::default())
+        .unwrap()
+        .sha256
+        .is_none());
 }
