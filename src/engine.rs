@@ -37,6 +37,17 @@ pub fn run(ctx: &Context<'_>) -> RunResult {
         .map(|r| (r.meta.code.as_str(), (r.check)(ctx, r.meta)))
         .collect();
     let mut result = RunResult::default();
+    // One allocation of the final size: growing by doubling while the rules' own vectors
+    // are still alive would hold up to three copies of the largest at once.
+    result.findings.reserve_exact(
+        outcomes
+            .iter()
+            .map(|(_, o)| match o {
+                Outcome::Ran(f) => f.len(),
+                _ => 0,
+            })
+            .sum(),
+    );
     for (code, outcome) in outcomes {
         let check = match outcome {
             Outcome::Ran(findings) => {
@@ -116,10 +127,10 @@ pub fn apply_settings(result: &mut RunResult, s: &crate::settings::Settings, tod
                     );
                 }
                 _ => {
-                    f.suppressed = Some(crate::finding::Suppression {
+                    f.suppressed = Some(Box::new(crate::finding::Suppression {
                         reason: w.reason.clone(),
                         ticket: w.ticket.clone(),
-                    });
+                    }));
                 }
             }
         }

@@ -279,9 +279,11 @@ pub struct Finding {
     pub location: Option<Location>,
     #[serde(skip_serializing_if = "Evidence::is_empty")]
     pub evidence: Evidence,
+    /// Boxed, like `suppressed`: a large MetaDB yields tens of thousands of findings and
+    /// most have neither, so inline they would more than double every finding's size.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub fix: Option<Fix>,
-    pub suppressed: Option<Suppression>,
+    pub fix: Option<Box<Fix>>,
+    pub suppressed: Option<Box<Suppression>>,
 }
 
 impl Finding {

@@ -47,14 +47,22 @@ pub struct FactsBuilder<'s> {
     jobs: JobComponents,
 }
 
-/// Components built from `config_job` rows: one per job name, values shared.
+/// Components built from `config_job` rows: one per job name, short values shared.
 #[derive(Default)]
 struct JobComponents {
     index: FxHashMap<Box<[u8]>, usize>,
     components: Vec<Component>,
     values: FxHashSet<Arc<str>>,
     keys: FxHashSet<Arc<str>>,
+    /// The component of the previous row: OMS writes a job's rows together, so most
+    /// rows find their component without hashing its name.
+    last: Option<usize>,
 }
+
+/// Values up to this length are shared (`OB_MYSQL`, `1`, `true` repeat on every
+/// component); longer ones (checkpoints) are unique, and sharing them would only add a
+/// hash-set entry each.
+const SHARED_VALUE_MAX: usize = 24;
 
 impl JobComponents {
     fn intern(set: &mut FxHashSet<Arc<str>>, s: &str) -> Arc<str> {
@@ -66,7 +74,12 @@ impl JobComponents {
         v
     }
 
-    fn add(&mut self, job: &[u8], setting: &str, value: &[u8], id: u64) {
+    fn component(&mut self, job: &[u8]) -> usize {
+        if let Some(i) = self.last {
+            if self.components[i].name.as_bytes() == job {
+                return i;
+            }
+        }
         let i = match self.index.get(job) {
             Some(&i) => i,
             None => {
@@ -81,7 +94,18 @@ impl JobComponents {
                 self.components.len() - 1
             }
         };
-        let value = Self::intern(&mut self.values, &String::from_utf8_lossy(value));
+        self.last = Some(i);
+        i
+    }
+
+    fn add(&mut self, job: &[u8], setting: &str, value: &[u8], id: u64) {
+        let i = self.component(job);
+        let text = String::from_utf8_lossy(value);
+        let value = if text.len() <= SHARED_VALUE_MAX {
+            Self::intern(&mut self.values, &text)
+        } else {
+            Arc::from(text.as_ref())
+        };
         let key = Self::intern(&mut self.keys, setting);
         self.components[i].source.insert(
             key,
@@ -123,12 +147,13 @@ impl<'s> FactsBuilder<'s> {
         }
     }
 
-    /// The projects the `config_job` rows of this source point at.
+    /// The projects the `config_job` rows of this source point at and the rules need in
+    /// full (see `Component::project_row_needed`).
     pub fn job_project_ids(&self) -> impl Iterator<Item = &String> {
         self.jobs
             .components
             .iter()
-            .filter_map(|c| c.project_id.as_ref())
+            .filter_map(Component::project_row_needed)
     }
 
     /// A new source file (or connection) starts.

@@ -51,7 +51,8 @@ pub fn merge_job_components(components: &mut Vec<Component>, jobs: Vec<Component
             }
         }
     }
-    components.sort_by(|a, b| a.name.cmp(&b.name));
+    // Names are unique here (the index above), so an unstable sort gives one order.
+    components.sort_unstable_by(|a, b| a.name.cmp(&b.name));
 }
 
 #[cfg(test)]

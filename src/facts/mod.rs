@@ -408,6 +408,15 @@ impl Component {
     pub fn setting(&self, key: &str) -> Option<&SourceSetting> {
         self.source.get(key)
     }
+
+    /// The project id whose row the rules need in full: only a component without
+    /// `dbType` (nor `db_type`) has OMS005 look at its project's source type and creation
+    /// time. Taken per source (files, `config_job`) before they merge, so the union over
+    /// sources is a superset of what the merged components need.
+    pub fn project_row_needed(&self) -> Option<&String> {
+        let has_type = self.setting("dbType").is_some() || self.setting("db_type").is_some();
+        self.project_id.as_ref().filter(|_| !has_type)
+    }
 }
 
 /// One container's view from `docker inspect`.

@@ -350,7 +350,7 @@ mod tests {
                 column: 3,
             }),
             evidence,
-            fix: Some(Fix {
+            fix: Some(Box::new(Fix {
                 kind: FixKind::Sql,
                 applicability: Applicability::Safe,
                 description: "rename <p_1> & co".into(),
@@ -359,7 +359,7 @@ mod tests {
                 rollback_sql: Some("UPDATE t SET n = 'x' WHERE id = 'p_1';".into()),
                 patch: None,
                 apply: None,
-            }),
+            })),
             suppressed: None,
         }
     }
@@ -478,10 +478,10 @@ print(json.dumps({
     #[test]
     fn waived_findings_do_not_fail_and_are_listed() {
         let mut f = finding("OMS003", "dup");
-        f.suppressed = Some(Suppression {
+        f.suppressed = Some(Box::new(Suppression {
             reason: "renamed in CHG-1 <done>".into(),
             ticket: Some("CHG-1".into()),
-        });
+        }));
         let r = report(vec![f], vec![check("OMS003", "passed", None)]);
         let xml = render(&r);
         assert!(xml.contains("failures=\"0\""), "{xml}");

@@ -655,7 +655,7 @@ mod tests {
             "names".into(),
             serde_json::json!(["sales | EU", "Sales | eu"]),
         );
-        dup.fix = Some(Fix {
+        dup.fix = Some(Box::new(Fix {
             kind: FixKind::Sql,
             applicability: Applicability::Safe,
             description: "rename p_1".into(),
@@ -664,10 +664,10 @@ mod tests {
             rollback_sql: Some("UPDATE t SET n = 'sales | EU' WHERE id = 'p_1';".into()),
             patch: None,
             apply: None,
-        });
+        }));
         let mut patch = finding("OMS012", "config-inconsistent", Severity::Error, "r1");
         patch.subject = Subject::new("region", "cn-hangzhou");
-        patch.fix = Some(Fix {
+        patch.fix = Some(Box::new(Fix {
             kind: FixKind::ConfigPatch,
             applicability: Applicability::Safe,
             description: "set cm_url port".into(),
@@ -676,7 +676,7 @@ mod tests {
             rollback_sql: None,
             patch: Some("--- a/config.yaml\n+++ b/config.yaml\n@@ -1 +1 @@\n-x\n+y\n".into()),
             apply: None,
-        });
+        }));
         let notice = finding(
             "OMS002",
             "console-port-change",
@@ -687,10 +687,10 @@ mod tests {
         notice.subject = Subject::deployment();
         let warn = finding("OMS014", "project-not-ready", Severity::Warning, "p_2");
         let mut waived = finding("OMS014", "project-not-ready", Severity::Warning, "p_3");
-        waived.suppressed = Some(Suppression {
+        waived.suppressed = Some(Box::new(Suppression {
             reason: "known | accepted".into(),
             ticket: Some("CHG-42".into()),
-        });
+        }));
         let r = report(vec![dup, notice, patch, warn, waived]);
         let md = render(&r);
         assert_eq!(md, render(&r), "deterministic");

@@ -417,7 +417,7 @@ pub(crate) mod tests {
             old: "cm_url: http://10.0.0.1:8080".into(),
             new: "cm_url: http://10.0.0.1:8088".into(),
         };
-        patch.fix = Some(Fix {
+        patch.fix = Some(Box::new(Fix {
             kind: FixKind::ConfigPatch,
             applicability: Applicability::Safe,
             description: "set cm_url to http://10.0.0.1:8088".into(),
@@ -426,14 +426,14 @@ pub(crate) mod tests {
             rollback_sql: None,
             patch: Some(crate::fix::patch::unified_diff(&edit)),
             apply: Some(Apply::LineEdit(edit)),
-        });
+        }));
         let mut sql = finding(
             "OMS003",
             Severity::Error,
             Subject::new("project", "p_1").named("orders"),
         );
         sql.evidence.insert("table".into(), json!("oms_project"));
-        sql.fix = Some(Fix {
+        sql.fix = Some(Box::new(Fix {
             kind: FixKind::Sql,
             applicability: Applicability::Safe,
             description: "rename p_1".into(),
@@ -447,12 +447,12 @@ pub(crate) mod tests {
             ),
             patch: None,
             apply: Some(Apply::GuardedSql),
-        });
+        }));
         let mut waived = finding("OMS014", Severity::Warning, Subject::new("project", "p_2"));
-        waived.suppressed = Some(Suppression {
+        waived.suppressed = Some(Box::new(Suppression {
             reason: "recovered by hand after the window".into(),
             ticket: Some("CHG-42".into()),
-        });
+        }));
         let notice = finding("OMS002", Severity::Notice, Subject::deployment());
         Report {
             schema_version: 1,

@@ -113,7 +113,7 @@ pub fn ha_config_fix(
     key: &str,
     value: bool,
     description: &str,
-) -> Option<Fix> {
+) -> Option<Box<Fix>> {
     let m = &ctx.schema.normal_config;
     let db = ctx
         .deployment
@@ -132,7 +132,7 @@ pub fn ha_config_fix(
         set: vec![(key.to_string(), value)],
     };
     let (sql, rollback) = edit.statements()?;
-    Some(Fix {
+    Some(Box::new(Fix {
         kind: FixKind::Sql,
         applicability: Applicability::Unsafe,
         description: description.to_string(),
@@ -141,7 +141,7 @@ pub fn ha_config_fix(
         rollback_sql: Some(rollback),
         patch: None,
         apply: Some(crate::finding::Apply::JsonRow(edit)),
-    })
+    }))
 }
 
 /// Sets a top-level boolean in a JSON object's text, keeping the rest of the text as it

@@ -100,7 +100,7 @@ fn group_findings(
             f.evidence.insert("group".into(), ids.clone().into());
             f.evidence.insert("kept".into(), kept.id.clone().into());
             if let Some(new) = new_names.get(p.id.as_str()) {
-                f.fix = Some(rename_fix(facts, p, new));
+                f.fix = Some(Box::new(rename_fix(facts, p, new)));
             }
             f
         })

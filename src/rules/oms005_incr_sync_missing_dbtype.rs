@@ -40,7 +40,7 @@ fn report(meta: &'static RuleMeta, m: &MissingDbType<'_>) -> Finding {
     if let Some(p) = m.project {
         f.evidence.insert("project".into(), p.id.clone().into());
     }
-    f.fix = Some(Fix {
+    f.fix = Some(Box::new(Fix {
         kind: FixKind::ConfigPatch,
         applicability: Applicability::DisplayOnly,
         description: format!(
@@ -53,7 +53,7 @@ fn report(meta: &'static RuleMeta, m: &MissingDbType<'_>) -> Finding {
         rollback_sql: None,
         patch: None,
         apply: None,
-    });
+    }));
     f
 }
 

@@ -60,7 +60,7 @@ pub fn check(ctx: &Context<'_>, meta: &'static RuleMeta) -> Outcome {
         f.evidence.insert("rows".into(), stats.rows.into());
         f.evidence
             .insert("threshold".into(), ctx.heartbeat_threshold.into());
-        f.fix = Some(Fix {
+        f.fix = Some(Box::new(Fix {
             kind: FixKind::Sql,
             applicability: Applicability::Unsafe,
             description: "keep only the newest heartbeat row; run only after every OMS container has stopped (heartbeats written meanwhile would be lost); the rows cannot be restored except from the backup".into(),
@@ -69,7 +69,7 @@ pub fn check(ctx: &Context<'_>, meta: &'static RuleMeta) -> Outcome {
             rollback_sql: None,
             patch: None,
             apply: None,
-        });
+        }));
         out.push(f);
     }
     Outcome::Ran(out)

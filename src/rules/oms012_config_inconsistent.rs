@@ -107,7 +107,7 @@ impl Checker<'_, '_> {
                             Some((c, "cm_location")),
                             format!("cm_location is {l}: an upgrade to 3.2.1 from an older version requires cm_location 0"),
                         );
-                        f.fix = fix;
+                        f.fix = fix.map(Box::new);
                     }
                 }
                 _ => {
@@ -139,7 +139,7 @@ impl Checker<'_, '_> {
                         port.map_or("none".into(), |p| p.to_string())
                     ),
                 );
-                f.fix = fix;
+                f.fix = fix.map(Box::new);
                 f.evidence.insert("cm_url".into(), url.into());
             }
         }

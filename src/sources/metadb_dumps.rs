@@ -228,7 +228,7 @@ pub fn read_dumps(
     });
     let base: FxHashSet<String> = components
         .iter()
-        .filter_map(|c| c.project_id.clone())
+        .filter_map(|c| c.project_row_needed().cloned())
         .collect();
     let holders = holder.iter().filter(|h| **h).count();
     let pipeline = Pipeline {

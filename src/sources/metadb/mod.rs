@@ -369,7 +369,7 @@ async fn read(
     .await?;
     let wanted: FxHashSet<String> = components
         .iter()
-        .filter_map(|c| c.project_id.clone())
+        .filter_map(|c| c.project_row_needed().cloned())
         .chain(
             passes
                 .iter()
