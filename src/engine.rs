@@ -37,17 +37,7 @@ pub fn run(ctx: &Context<'_>) -> RunResult {
         .map(|r| (r.meta.code.as_str(), (r.check)(ctx, r.meta)))
         .collect();
     let mut result = RunResult::default();
-    // One allocation of the final size: growing by doubling while the rules' own vectors
-    // are still alive would hold up to three copies of the largest at once.
-    result.findings.reserve_exact(
-        outcomes
-            .iter()
-            .map(|(_, o)| match o {
-                Outcome::Ran(f) => f.len(),
-                _ => 0,
-            })
-            .sum(),
-    );
+    let mut found: Vec<Vec<Finding>> = Vec::new();
     for (code, outcome) in outcomes {
         let check = match outcome {
             Outcome::Ran(findings) => {
@@ -56,7 +46,7 @@ pub fn run(ctx: &Context<'_>) -> RunResult {
                 } else {
                     "failed"
                 };
-                result.findings.extend(findings);
+                found.push(findings);
                 CheckResult {
                     code,
                     status,
@@ -75,6 +65,16 @@ pub fn run(ctx: &Context<'_>) -> RunResult {
             },
         };
         result.checks.push(check);
+    }
+    // The largest rule's vector becomes the result, with room for the rest: copying it
+    // into a new one would hold two of the largest at once.
+    let total: usize = found.iter().map(Vec::len).sum();
+    if let Some(largest) = found.iter_mut().max_by_key(|f| f.len()) {
+        result.findings = std::mem::take(largest);
+        result.findings.reserve_exact(total - result.findings.len());
+    }
+    for f in found {
+        result.findings.extend(f);
     }
     result
         .findings

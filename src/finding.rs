@@ -1,5 +1,6 @@
 //! A finding: what a rule reports about one subject, with its evidence and fix.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::Serialize;
@@ -229,13 +230,13 @@ pub struct Suppression {
 
 /// Evidence values, kept sorted by key so reports are stable. A sorted vector: a report
 /// may carry tens of thousands of findings, each with two or three entries, where a
-/// B-tree would allocate a node for eleven.
+/// B-tree would allocate a node for eleven. Keys are nearly always literals, borrowed.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Evidence(Vec<(String, serde_json::Value)>);
+pub struct Evidence(Vec<(Cow<'static, str>, serde_json::Value)>);
 
 impl Evidence {
-    pub fn insert(&mut self, key: String, value: serde_json::Value) {
-        match self.0.binary_search_by(|(k, _)| k.as_str().cmp(&key)) {
+    pub fn insert(&mut self, key: Cow<'static, str>, value: serde_json::Value) {
+        match self.0.binary_search_by(|(k, _)| k.as_ref().cmp(&key)) {
             Ok(i) => self.0[i].1 = value,
             Err(i) => self.0.insert(i, (key, value)),
         }
@@ -243,7 +244,7 @@ impl Evidence {
 
     pub fn get(&self, key: &str) -> Option<&serde_json::Value> {
         self.0
-            .binary_search_by(|(k, _)| k.as_str().cmp(key))
+            .binary_search_by(|(k, _)| k.as_ref().cmp(key))
             .ok()
             .map(|i| &self.0[i].1)
     }
@@ -253,7 +254,7 @@ impl Evidence {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &serde_json::Value)> {
-        self.0.iter().map(|(k, v)| (k.as_str(), v))
+        self.0.iter().map(|(k, v)| (k.as_ref(), v))
     }
 }
 

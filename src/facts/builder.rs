@@ -64,6 +64,12 @@ struct JobComponents {
 /// hash-set entry each.
 const SHARED_VALUE_MAX: usize = 24;
 
+/// Settings whose presence is all a rule asks (OMS006: is there a checkpoint?). Their
+/// values from `config_job` are unique per component and never read, so one shared
+/// marker stands in for each.
+const PRESENCE_ONLY: [&str; 1] = ["checkpoint"];
+const PRESENT: &str = "(set)";
+
 impl JobComponents {
     fn intern(set: &mut FxHashSet<Arc<str>>, s: &str) -> Arc<str> {
         if let Some(v) = set.get(s) {
@@ -85,8 +91,6 @@ impl JobComponents {
             None => {
                 let name = String::from_utf8_lossy(job).into_owned();
                 self.components.push(Component {
-                    project_id: super::link::project_id_of(&name),
-                    host_ip: super::link::host_ip_of(&name),
                     name,
                     ..Default::default()
                 });
@@ -100,7 +104,11 @@ impl JobComponents {
 
     fn add(&mut self, job: &[u8], setting: &str, value: &[u8], id: u64) {
         let i = self.component(job);
-        let text = String::from_utf8_lossy(value);
+        let text = if PRESENCE_ONLY.contains(&setting) {
+            std::borrow::Cow::Borrowed(PRESENT)
+        } else {
+            String::from_utf8_lossy(value)
+        };
         let value = if text.len() <= SHARED_VALUE_MAX {
             Self::intern(&mut self.values, &text)
         } else {
@@ -149,7 +157,7 @@ impl<'s> FactsBuilder<'s> {
 
     /// The projects the `config_job` rows of this source point at and the rules need in
     /// full (see `Component::project_row_needed`).
-    pub fn job_project_ids(&self) -> impl Iterator<Item = &String> {
+    pub fn job_project_ids(&self) -> impl Iterator<Item = &str> {
         self.jobs
             .components
             .iter()

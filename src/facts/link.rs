@@ -8,24 +8,20 @@ use super::{SettingOrigin, SourceSetting};
 
 /// The project id token of a component name:
 /// `10.0.0.1-9000:connector_v2:p_4ctqmcbkvaps-incr_trans-1-0:0000000001` → `p_4ctqmcbkvaps`.
-pub fn project_id_of(name: &str) -> Option<String> {
-    name.split([':', '-', '/', ' '])
-        .find(|t| {
-            t.len() > 2
-                && t.starts_with("p_")
-                && t[2..]
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'_')
-        })
-        .map(str::to_string)
+pub fn project_id_of(name: &str) -> Option<&str> {
+    name.split([':', '-', '/', ' ']).find(|t| {
+        t.len() > 2
+            && t.starts_with("p_")
+            && t[2..]
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    })
 }
 
 /// The IPv4 address that starts a component name.
-pub fn host_ip_of(name: &str) -> Option<String> {
+pub fn host_ip_of(name: &str) -> Option<&str> {
     let head = name.split(['-', ':', '_', '/']).next()?;
-    head.parse::<std::net::Ipv4Addr>()
-        .ok()
-        .map(|_| head.to_string())
+    head.parse::<std::net::Ipv4Addr>().ok().map(|_| head)
 }
 
 /// Folds the components `config_job` describes into those read from files: a setting
@@ -62,8 +58,8 @@ mod tests {
     #[test]
     fn component_names_give_project_and_host() {
         let n = "10.0.0.1-9000:connector_v2:p_4ctqmcbkvaps-incr_trans-1-0:0000000001";
-        assert_eq!(project_id_of(n).as_deref(), Some("p_4ctqmcbkvaps"));
-        assert_eq!(host_ip_of(n).as_deref(), Some("10.0.0.1"));
+        assert_eq!(project_id_of(n), Some("p_4ctqmcbkvaps"));
+        assert_eq!(host_ip_of(n), Some("10.0.0.1"));
         assert_eq!(project_id_of("store_1-2"), None);
         assert_eq!(host_ip_of("connector:p_1"), None);
     }

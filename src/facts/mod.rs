@@ -386,9 +386,6 @@ impl std::ops::Index<&str> for SourceSettings {
 #[derive(Debug, Clone, Default)]
 pub struct Component {
     pub name: String,
-    pub project_id: Option<String>,
-    /// The IP that starts the component's name.
-    pub host_ip: Option<String>,
     /// Its directory under `--components`, when it came from files.
     pub dir: Option<PathBuf>,
     /// The file its source settings came from (source.json or a legacy .conf).
@@ -409,13 +406,24 @@ impl Component {
         self.source.get(key)
     }
 
+    /// The project id in the component's name (SPEC §3), read from the name each time:
+    /// a MetaDB may describe hundreds of thousands of components.
+    pub fn project_id(&self) -> Option<&str> {
+        link::project_id_of(&self.name)
+    }
+
+    /// The IP that starts the component's name.
+    pub fn host_ip(&self) -> Option<&str> {
+        link::host_ip_of(&self.name)
+    }
+
     /// The project id whose row the rules need in full: only a component without
     /// `dbType` (nor `db_type`) has OMS005 look at its project's source type and creation
     /// time. Taken per source (files, `config_job`) before they merge, so the union over
     /// sources is a superset of what the merged components need.
-    pub fn project_row_needed(&self) -> Option<&String> {
+    pub fn project_row_needed(&self) -> Option<&str> {
         let has_type = self.setting("dbType").is_some() || self.setting("db_type").is_some();
-        self.project_id.as_ref().filter(|_| !has_type)
+        self.project_id().filter(|_| !has_type)
     }
 }
 

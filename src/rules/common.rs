@@ -238,10 +238,7 @@ pub fn missing_dbtype<'a>(ctx: &'a Context<'_>) -> Result<Vec<MissingDbType<'a>>
         if c.setting("dbType").is_some() || c.setting("db_type").is_some() {
             continue;
         }
-        let project = c
-            .project_id
-            .as_deref()
-            .and_then(|id| project_by_id(ctx, id));
+        let project = c.project_id().and_then(|id| project_by_id(ctx, id));
         let why_applies = if is_32x {
             format!("the source is {from}")
         } else {

@@ -27,7 +27,7 @@ fn component_finding(meta: &'static RuleMeta, to: Version, c: &Component) -> Opt
     let mut f = finding(
         meta,
         Severity::Error,
-        Subject::new("component", &c.name).with_project(c.project_id.clone()),
+        Subject::new("component", &c.name).with_project(c.project_id().map(str::to_string)),
         format!(
             "component {} reads through oblogproxy ({key}); an upgrade to {to} does not support oblogproxy tasks: deploy {to} fresh and re-create the task",
             c.name

@@ -26,7 +26,7 @@ fn report(meta: &'static RuleMeta, m: &MissingDbType<'_>) -> Finding {
     let mut f = finding(
         meta,
         m.severity,
-        Subject::new("component", &c.name).with_project(c.project_id.clone()),
+        Subject::new("component", &c.name).with_project(c.project_id().map(str::to_string)),
         format!(
             "Incr-Sync component {} has no dbType (nor db_type) in its source config; {}; {ddl}",
             c.name, m.why_applies
@@ -46,7 +46,7 @@ fn report(meta: &'static RuleMeta, m: &MissingDbType<'_>) -> Finding {
         description: format!(
             "In the OMS console: OPS & Monitoring > Component > Incr-Sync (Connector), Update on {}, add to `source` the parameter dbType = {value}, click Update. When every task on host {} has one source type, Batch O&M > Update by IP does it for all. Otherwise re-create the task.",
             c.name,
-            c.host_ip.as_deref().unwrap_or("<host>")
+            c.host_ip().unwrap_or("<host>")
         ),
         database: None,
         sql: None,

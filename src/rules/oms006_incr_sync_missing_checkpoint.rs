@@ -18,7 +18,7 @@ pub fn check(ctx: &Context<'_>, meta: &'static RuleMeta) -> Outcome {
             let mut f = finding(
                 meta,
                 m.severity,
-                Subject::new("component", &c.name).with_project(c.project_id.clone()),
+                Subject::new("component", &c.name).with_project(c.project_id().map(str::to_string)),
                 format!(
                     "Incr-Sync component {} lacks checkpoint as well as dbType: the console update that adds dbType needs the checkpoint too (take it from the component's current position)",
                     c.name

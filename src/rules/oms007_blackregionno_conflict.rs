@@ -77,7 +77,7 @@ pub fn check(ctx: &Context<'_>, meta: &'static RuleMeta) -> Outcome {
             if value.is_empty() || value.eq_ignore_ascii_case("null") {
                 return None;
             }
-            let region = d.region_of_ip(c.host_ip.as_deref());
+            let region = d.region_of_ip(c.host_ip());
             let expected: Vec<&(String, Option<i64>)> = match region {
                 Some(r) => locations.iter().filter(|(id, _)| *id == r.id).collect(),
                 None => locations.iter().collect(),
@@ -100,7 +100,7 @@ pub fn check(ctx: &Context<'_>, meta: &'static RuleMeta) -> Outcome {
             let mut f = finding(
                 meta,
                 Severity::Error,
-                Subject::new("component", &c.name).with_project(c.project_id.clone()),
+                Subject::new("component", &c.name).with_project(c.project_id().map(str::to_string)),
                 format!(
                     "{origin} = {value} for {}, which differs from its region's cm_location ({expected_text}), while OceanBase data source(s) {} are both a sync destination and another project's source: contact OMS support before the correction package runs",
                     c.name,

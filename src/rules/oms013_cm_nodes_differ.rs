@@ -21,7 +21,7 @@ pub fn check(ctx: &Context<'_>, meta: &'static RuleMeta) -> Outcome {
         );
         for (id, nodes) in &node_sets {
             f.evidence
-                .insert(format!("cm_nodes.{id}"), nodes.clone().into());
+                .insert(format!("cm_nodes.{id}").into(), nodes.clone().into());
         }
         out.push(f);
     }

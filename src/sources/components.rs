@@ -59,8 +59,6 @@ fn read_component(name: String, dir: PathBuf) -> Result<Component> {
         None => (None, SourceSettings::new()),
     };
     Ok(Component {
-        host_ip: host_ip(&name),
-        project_id: project_id(&name),
         name,
         dir: Some(dir),
         source_file,
@@ -595,16 +593,13 @@ mod tests {
 
     #[test]
     fn names_give_project_and_host() {
-        assert_eq!(project_id(NAME).as_deref(), Some("p_4ctqmcbkvaps"));
-        assert_eq!(host_ip(NAME).as_deref(), Some("10.0.0.1"));
+        assert_eq!(project_id(NAME), Some("p_4ctqmcbkvaps"));
+        assert_eq!(host_ip(NAME), Some("10.0.0.1"));
         assert_eq!(
-            project_id("192.168.1.20:p_abc123:incr_trans").as_deref(),
+            project_id("192.168.1.20:p_abc123:incr_trans"),
             Some("p_abc123")
         );
-        assert_eq!(
-            host_ip("192.168.1.20:p_abc123").as_deref(),
-            Some("192.168.1.20")
-        );
+        assert_eq!(host_ip("192.168.1.20:p_abc123"), Some("192.168.1.20"));
         assert_eq!(project_id("10.0.0.1-9000:store:np_x:p_"), None);
         assert_eq!(host_ip("host-a:connector"), None);
         assert_eq!(host_ip("300.0.0.1-9000"), None);
@@ -623,8 +618,8 @@ mod tests {
         let c = &comps[0];
         assert_eq!(c.name, NAME);
         assert!(c.is_incr_sync());
-        assert_eq!(c.project_id.as_deref(), Some("p_4ctqmcbkvaps"));
-        assert_eq!(c.host_ip.as_deref(), Some("10.0.0.1"));
+        assert_eq!(c.project_id(), Some("p_4ctqmcbkvaps"));
+        assert_eq!(c.host_ip(), Some("10.0.0.1"));
         assert_eq!(c.source_file.as_deref(), Some(file.as_path()));
         assert_eq!(value(c, "dbType"), "OB_MYSQL");
         // The nested `dbType` must not be mistaken for the top-level one.
@@ -664,7 +659,10 @@ mod tests {
         );
         std::fs::create_dir_all(tmp.0.join("10.0.0.5-9000:store:p_d4:1")).expect("mkdir");
         let comps = read_components(&tmp.0).expect("reads");
-        let names: Vec<_> = comps.iter().map(|c| c.project_id.clone()).collect();
+        let names: Vec<_> = comps
+            .iter()
+            .map(|c| c.project_id().map(str::to_string))
+            .collect();
         assert_eq!(
             names,
             vec![

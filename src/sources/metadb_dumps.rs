@@ -146,7 +146,7 @@ impl<'a, 's> Pipeline<'a, 's> {
             Err(e) => return self.fail(e),
         };
         if self.holder[i] {
-            lock(&self.job_ids).extend(pending.builder.job_project_ids().cloned());
+            lock(&self.job_ids).extend(pending.builder.job_project_ids().map(str::to_string));
         }
         *lock(&self.slots[i]) = Some(pending);
         let ready = {
@@ -228,7 +228,7 @@ pub fn read_dumps(
     });
     let base: FxHashSet<String> = components
         .iter()
-        .filter_map(|c| c.project_row_needed().cloned())
+        .filter_map(|c| c.project_row_needed().map(str::to_string))
         .collect();
     let holders = holder.iter().filter(|h| **h).count();
     let pipeline = Pipeline {
@@ -276,7 +276,7 @@ pub fn read_dumps(
         .iter()
         .flat_map(|p| p.builder.job_project_ids())
         .filter(|id| !used.contains(*id))
-        .cloned()
+        .map(str::to_string)
         .collect();
     if !late.is_empty() {
         let late = Arc::new(late);

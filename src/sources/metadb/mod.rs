@@ -369,11 +369,11 @@ async fn read(
     .await?;
     let wanted: FxHashSet<String> = components
         .iter()
-        .filter_map(|c| c.project_row_needed().cloned())
+        .filter_map(|c| c.project_row_needed().map(str::to_string))
         .chain(
             passes
                 .iter()
-                .flat_map(|(_, b)| b.job_project_ids().cloned()),
+                .flat_map(|(_, b)| b.job_project_ids().map(str::to_string)),
         )
         .collect();
     let wanted = Arc::new(wanted);
