@@ -164,6 +164,15 @@ impl<'s> FactsBuilder<'s> {
             .filter_map(Component::project_row_needed)
     }
 
+    /// After the first pass: `config_job` is read, so its index goes, and its components
+    /// are sorted by name here, on the source's own thread, rather than all together on
+    /// one thread after the last pass (stable: of two rows for one job, the first wins).
+    pub fn end_first_pass(&mut self) {
+        self.jobs.index = FxHashMap::default();
+        self.jobs.last = None;
+        self.jobs.components.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+
     /// A new source file (or connection) starts.
     pub fn begin_source(&mut self, path: Option<PathBuf>) {
         self.current_db = None;

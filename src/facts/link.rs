@@ -1,7 +1,6 @@
 //! How facts link up (SPEC §3): a component's project and host from its name, and
 //! `config_job` rows folded into the components they configure.
 
-use super::fxhash::FxHashMap;
 use super::Component;
 #[cfg(test)]
 use super::{SettingOrigin, SourceSetting};
@@ -26,29 +25,41 @@ pub fn host_ip_of(name: &str) -> Option<&str> {
 
 /// Folds the components `config_job` describes into those read from files: a setting
 /// from a file wins (it is what the component runs with), the rest are added, and
-/// components only `config_job` knows join the list.
-pub fn merge_job_components(components: &mut Vec<Component>, jobs: Vec<Component>) {
-    components.reserve(jobs.len());
-    let mut index: FxHashMap<String, usize> = components
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.name.clone(), i))
-        .collect();
-    for job in jobs {
-        match index.get(&job.name) {
-            Some(&i) => {
+/// components only `config_job` knows join the list, sorted by name.
+///
+/// A large MetaDB describes hundreds of thousands of components and the files a handful,
+/// so the job components are sorted once and the file components found in them by
+/// binary search, rather than every job name cloned into an index.
+pub fn merge_job_components(components: &mut Vec<Component>, mut jobs: Vec<Component>) {
+    // Stable: of two regions' rows for one job, the first read wins, as with files. Each
+    // source sorted its own already (`FactsBuilder::end_first_pass`): this merges runs.
+    jobs.sort_by(|a, b| a.name.cmp(&b.name));
+    jobs.dedup_by(|later, first| {
+        if later.name != first.name {
+            return false;
+        }
+        for (k, v) in later.source.iter() {
+            first.source.insert_if_absent(k, v.clone());
+        }
+        true
+    });
+    let mut unmatched = Vec::new();
+    for file in std::mem::take(components) {
+        match jobs.binary_search_by(|j| j.name.as_str().cmp(&file.name)) {
+            // Still a job-only entry (two file components of one name: the first takes it).
+            Ok(i) if jobs[i].dir.is_none() && jobs[i].source_file.is_none() => {
+                let job = std::mem::replace(&mut jobs[i], file);
                 for (k, v) in job.source.iter() {
-                    components[i].source.insert_if_absent(k, v.clone());
+                    jobs[i].source.insert_if_absent(k, v.clone());
                 }
             }
-            None => {
-                index.insert(job.name.clone(), components.len());
-                components.push(job);
-            }
+            _ => unmatched.push(file),
         }
     }
-    // Names are unique here (the index above), so an unstable sort gives one order.
-    components.sort_unstable_by(|a, b| a.name.cmp(&b.name));
+    jobs.extend(unmatched);
+    // Nearly sorted already: the stable sort finds the runs and merges them.
+    jobs.sort_by(|a, b| a.name.cmp(&b.name));
+    *components = jobs;
 }
 
 #[cfg(test)]
@@ -83,7 +94,7 @@ mod tests {
         file.source.insert("dbType", setting("MYSQL", span.clone()));
         let mut comps = vec![file];
         let mut job = Component {
-            name,
+            name: name.clone(),
             ..Default::default()
         };
         job.source
@@ -94,8 +105,25 @@ mod tests {
             name: "10.0.0.2-9000:connector_v2:p_b-incr_trans-1-0:1".into(),
             ..Default::default()
         };
-        merge_job_components(&mut comps, vec![job, other]);
+        let mut other_region = Component {
+            name: name.clone(),
+            ..Default::default()
+        };
+        other_region.source.insert(
+            "checkpoint",
+            setting("{\"late\"}", SettingOrigin::ConfigJob(9)),
+        );
+        other_region
+            .source
+            .insert("ignoreDdl", setting("true", SettingOrigin::ConfigJob(10)));
+        merge_job_components(&mut comps, vec![other, job, other_region]);
         assert_eq!(comps.len(), 2);
+        assert_eq!(&*comps[0].source["ignoreDdl"].value, "true");
+        assert_eq!(
+            &*comps[0].source["checkpoint"].value, "{}",
+            "the first job row wins"
+        );
+        assert!(comps[1].name.contains("p_b"));
         assert_eq!(&*comps[0].source["dbType"].value, "MYSQL");
         assert_eq!(comps[0].source["dbType"].origin, span);
         assert_eq!(

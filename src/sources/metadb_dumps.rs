@@ -64,6 +64,7 @@ fn first_pass<'s>(
         b.database(db);
     }
     let summary = dump::scan_hashed(path, &mut DumpVisitor { builder: &mut b })?;
+    b.end_first_pass();
     if summary.database.is_none() && database.is_none() {
         return Err(Error::parse_no_pos(
             path,

@@ -310,6 +310,7 @@ async fn first_pass<'s>(
         };
         b.table_done(def, rows);
     }
+    b.end_first_pass();
     Ok((conn, b))
 }
 
