@@ -32,17 +32,6 @@ fn deployments() -> Vec<PathBuf> {
     v
 }
 
-fn dump_database(dump: &Path) -> String {
-    let head = std::fs::read(dump).unwrap();
-    let text = String::from_utf8_lossy(&head[..head.len().min(4096)]).into_owned();
-    text.lines()
-        .find_map(|l| {
-            l.split_once("Database: ")
-                .map(|(_, db)| db.trim().to_string())
-        })
-        .expect("dump header names its database")
-}
-
 fn copy_without_dumps(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap() {
@@ -79,22 +68,6 @@ fn run(dir: &Path, args: &[String], env_password: bool) -> common::Out {
     }
 }
 
-fn messages(report: &serde_json::Value) -> Vec<String> {
-    let mut v: Vec<String> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            format!(
-                "{} {} {} {} | {}",
-                f["code"], f["subject"]["kind"], f["subject"]["id"], f["severity"], f["message"]
-            )
-        })
-        .collect();
-    v.sort();
-    v
-}
-
 #[test]
 fn live_and_dump_lint_agree_on_every_fixture() {
     let db = MariaDb::start();
@@ -108,20 +81,7 @@ fn live_and_dump_lint_agree_on_every_fixture() {
     for dir in deployments() {
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
         // A fresh MetaDB for each deployment: their databases share names.
-        let existing = db.sql("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME NOT IN ('mysql','information_schema','performance_schema','sys')");
-        for d in existing.lines().filter(|l| !l.trim().is_empty()) {
-            db.sql(&format!("DROP DATABASE `{}`", d.trim()));
-        }
-        let mut dumps: Vec<PathBuf> = std::fs::read_dir(dir.join("metadb"))
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-        dumps.sort();
-        for dump in &dumps {
-            let d = dump_database(dump);
-            db.sql(&format!("CREATE DATABASE IF NOT EXISTS `{d}`"));
-            db.load(&d, dump);
-        }
+        db.load_deployment(&dir);
         let case: Case = std::fs::read_to_string(dir.join("case.yaml"))
             .ok()
             .and_then(|t| serde_saphyr::from_str(&t).ok())
@@ -160,7 +120,10 @@ fn live_and_dump_lint_agree_on_every_fixture() {
             ));
             continue;
         }
-        let (a, b) = (messages(&json(&offline)), messages(&json(&live)));
+        let (a, b) = (
+            common::finding_lines(&json(&offline), false),
+            common::finding_lines(&json(&live), false),
+        );
         if a != b {
             let only_off: Vec<_> = a.iter().filter(|m| !b.contains(m)).collect();
             let only_live: Vec<_> = b.iter().filter(|m| !a.contains(m)).collect();

@@ -13,35 +13,8 @@ use common::mariadb::MariaDb;
 use common::{fixture, json};
 
 fn lint(dir: &Path) -> (i32, Vec<String>) {
-    let out = Command::new(env!("CARGO_BIN_EXE_omslint"))
-        .args(["lint", ".", "--format", "json", "--to", "4.2.3"])
-        .current_dir(dir)
-        .env("SOURCE_DATE_EPOCH", "1795000000")
-        .output()
-        .unwrap();
-    let o = common::Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    let report = json(&o);
-    let mut v: Vec<String> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            format!(
-                "{} {} {} {} | {} | {}",
-                f["code"],
-                f["subject"]["kind"],
-                f["subject"]["id"],
-                f["severity"],
-                f["message"],
-                f["evidence"]
-            )
-        })
-        .collect();
-    v.sort();
+    let o = common::omslint_in(dir, &["lint", ".", "--format", "json", "--to", "4.2.3"]);
+    let v = common::finding_lines(&json(&o), true);
     (o.code, v)
 }
 
@@ -57,20 +30,8 @@ fn copy(from: &Path, to: &Path) {
 
 /// Lints `case` twice: with its own dumps, and with rm and cm in one dump (rm first).
 fn compare(db: &MariaDb, case: &Path, work: &Path) -> ((i32, Vec<String>), (i32, Vec<String>)) {
-    let existing = db.sql("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME NOT IN ('mysql','information_schema','performance_schema','sys')");
-    for d in existing.lines().filter(|l| !l.trim().is_empty()) {
-        db.sql(&format!("DROP DATABASE `{}`", d.trim()));
-    }
-    let mut dumps: Vec<PathBuf> = std::fs::read_dir(case.join("metadb"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    dumps.sort();
+    let dumps = db.load_deployment(case);
     let stem = |p: &PathBuf| p.file_stem().unwrap().to_string_lossy().into_owned();
-    for d in &dumps {
-        db.sql(&format!("CREATE DATABASE `{}`", stem(d)));
-        db.load(&stem(d), d);
-    }
     let rm = dumps
         .iter()
         .map(stem)

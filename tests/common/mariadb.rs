@@ -177,16 +177,22 @@ impl MariaDb {
     /// Dumps several databases into one file (`mariadb-dump --databases`), in the order
     /// given: the header names the first.
     pub fn dump_databases(&self, databases: &[&str], to: &Path) {
+        let mut args = vec!["--databases"];
+        args.extend_from_slice(databases);
+        self.run_dump(&args, to);
+    }
+
+    /// Dumps one database with the real mariadb-dump.
+    pub fn dump(&self, database: &str, to: &Path) {
+        self.run_dump(&[database], to);
+    }
+
+    fn run_dump(&self, what: &[&str], to: &Path) {
         let out = Command::new(find("mariadb-dump"))
             .arg("--no-defaults")
             .arg(format!("--socket={}", self.socket.display()))
-            .args([
-                "-uroot",
-                "--single-transaction",
-                "--skip-dump-date",
-                "--databases",
-            ])
-            .args(databases)
+            .args(["-uroot", "--single-transaction", "--skip-dump-date"])
+            .args(what)
             .output()
             .expect("mariadb-dump runs");
         assert!(
@@ -197,26 +203,37 @@ impl MariaDb {
         std::fs::write(to, out.stdout).expect("write dump");
     }
 
-    /// Dumps one database with the real mariadb-dump.
-    pub fn dump(&self, database: &str, to: &Path) {
-        let out = Command::new(find("mariadb-dump"))
-            .arg("--no-defaults")
-            .arg(format!("--socket={}", self.socket.display()))
-            .args([
-                "-uroot",
-                "--single-transaction",
-                "--skip-dump-date",
-                database,
-            ])
-            .output()
-            .expect("mariadb-dump runs");
-        assert!(
-            out.status.success(),
-            "mariadb-dump: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        std::fs::write(to, out.stdout).expect("write dump");
+    /// Drops every user database, then loads a deployment's `metadb/*.sql` dumps, each
+    /// into the database its header names; returns the dump files, sorted.
+    pub fn load_deployment(&self, dir: &Path) -> Vec<PathBuf> {
+        let existing = self.sql("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME NOT IN ('mysql','information_schema','performance_schema','sys')");
+        for d in existing.lines().filter(|l| !l.trim().is_empty()) {
+            self.sql(&format!("DROP DATABASE `{}`", d.trim()));
+        }
+        let mut dumps: Vec<PathBuf> = std::fs::read_dir(dir.join("metadb"))
+            .expect("a metadb directory")
+            .map(|e| e.expect("a directory entry").path())
+            .collect();
+        dumps.sort();
+        for dump in &dumps {
+            let d = dump_database(dump);
+            self.sql(&format!("CREATE DATABASE IF NOT EXISTS `{d}`"));
+            self.load(&d, dump);
+        }
+        dumps
     }
+}
+
+/// The database a dump's header names (`-- Host: …    Database: x`).
+pub fn dump_database(dump: &Path) -> String {
+    let head = std::fs::read(dump).expect("a dump file");
+    let text = String::from_utf8_lossy(&head[..head.len().min(4096)]).into_owned();
+    text.lines()
+        .find_map(|l| {
+            l.split_once("Database: ")
+                .map(|(_, db)| db.trim().to_string())
+        })
+        .expect("dump header names its database")
 }
 
 /// Creates the system tables in `data`. A bootstrap that fails is retried on a clean

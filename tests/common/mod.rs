@@ -65,3 +65,26 @@ pub fn findings(report: &serde_json::Value) -> Vec<(String, String, String)> {
         })
         .collect()
 }
+
+/// One sorted line per finding (code, subject, severity, message, and the evidence when
+/// asked), for comparing two reports of the same deployment.
+pub fn finding_lines(report: &serde_json::Value, with_evidence: bool) -> Vec<String> {
+    let mut v: Vec<String> = report["findings"]
+        .as_array()
+        .expect("a findings array")
+        .iter()
+        .map(|f| {
+            let line = format!(
+                "{} {} {} {} | {}",
+                f["code"], f["subject"]["kind"], f["subject"]["id"], f["severity"], f["message"]
+            );
+            if with_evidence {
+                format!("{line} | {}", f["evidence"])
+            } else {
+                line
+            }
+        })
+        .collect();
+    v.sort();
+    v
+}
