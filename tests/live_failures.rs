@@ -170,7 +170,19 @@ fn live_failures_are_exit_3_with_one_clear_line() {
 
     // A query the server does not answer in time (a table held locked): the query timeout.
     let mut locker = db.spawn_sql("LOCK TABLES `rm_340`.`oms_project` WRITE; SELECT SLEEP(60)");
-    std::thread::sleep(Duration::from_millis(800));
+    // The sleep runs only once the lock is held: wait for it rather than for a guess.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while db
+        .sql("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO = 'SELECT SLEEP(60)'")
+        .trim()
+        != "1"
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the locking session never got its lock"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let (slow, took) = lint(
         &dir,
         &["--metadb", &url, "--from", "3.4.0", "--query-timeout", "2"],
