@@ -108,7 +108,8 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 struct Schedule {
     /// First passes of dumps that may hold `config_job`, still running.
     holders_left: usize,
-    /// The projects components name, once every holder's first pass is done.
+    /// The projects components name: the file components' from the start, the holders'
+    /// added when the last holder is done. Second passes use it only from then on.
     wanted: Option<Arc<FxHashSet<String>>>,
     /// Dumps whose first pass is done, waiting for `wanted`.
     parked: Vec<usize>,
