@@ -7,7 +7,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::mariadb::MariaDb;
@@ -167,29 +167,35 @@ fn fix_then_lint_then_roll_back() {
     assert!(!fixed.stderr.contains(PW) && !fixed.stdout.contains(PW));
 }
 
-#[test]
-fn a_concurrent_change_aborts_with_nothing_committed() {
-    let s = setup("race");
-    let pause = s.dir.join("pause");
-    let p = pause.to_string_lossy().into_owned();
+/// Starts `lint --fix --unsafe-fixes` with a pause hook and waits until omslint has
+/// paused there: the process, the hook's path (write `<path>.go` to go on), and what
+/// omslint wrote into `<path>.ready` (for `OMSLINT_FAILPOINT_PAUSE_MID`, the write
+/// session's connection id).
+fn start_paused(s: &Setup, hook: &str, stdout: Stdio) -> (Child, String, String) {
+    let p = s.dir.join(hook).to_string_lossy().into_owned();
     let child = omslint(
         &s.dir,
         &["--metadb", &s.url, "--fix", "--unsafe-fixes"],
-        &[("OMSLINT_FAILPOINT_PAUSE", &p)],
+        &[(hook, &p)],
     )
-    .stdout(Stdio::piped())
+    .stdout(stdout)
     .stderr(Stdio::piped())
     .spawn()
     .unwrap();
     let ready = PathBuf::from(format!("{p}.ready"));
     let deadline = Instant::now() + Duration::from_secs(30);
     while !ready.exists() {
-        assert!(
-            Instant::now() < deadline,
-            "omslint never reached the apply step"
-        );
+        assert!(Instant::now() < deadline, "omslint never paused at {hook}");
         std::thread::sleep(Duration::from_millis(20));
     }
+    let said = std::fs::read_to_string(&ready).unwrap();
+    (child, p, said)
+}
+
+#[test]
+fn a_concurrent_change_aborts_with_nothing_committed() {
+    let s = setup("race");
+    let (child, p, _) = start_paused(&s, "OMSLINT_FAILPOINT_PAUSE", Stdio::piped());
     // Between the scan and the apply, someone renames one of the duplicates.
     s.db.sql("UPDATE rm_340.oms_sync_project SET project_name = 'renamed meanwhile' WHERE project_name = 'orders_sync'");
     let changed = state(&s.db);
@@ -269,29 +275,10 @@ fn sigkill_anywhere_leaves_before_or_fully_fixed() {
 fn a_dropped_connection_commits_nothing() {
     let s = setup("drop");
     let before = state(&s.db);
-    let pause = s.dir.join("mid");
-    let p = pause.to_string_lossy().into_owned();
-    let child = omslint(
-        &s.dir,
-        &["--metadb", &s.url, "--fix", "--unsafe-fixes"],
-        &[("OMSLINT_FAILPOINT_PAUSE_MID", &p)],
-    )
-    .stdout(Stdio::null())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
     // omslint pauses with its transaction open after the first statement and names
     // the connection; the server drops exactly that connection.
-    let ready = PathBuf::from(format!("{p}.ready"));
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::fs::read_to_string(&ready).map_or(true, |id| id.is_empty()) {
-        assert!(
-            Instant::now() < deadline,
-            "omslint never paused inside its transaction"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let id = std::fs::read_to_string(&ready).unwrap();
+    let (child, p, id) = start_paused(&s, "OMSLINT_FAILPOINT_PAUSE_MID", Stdio::null());
+    assert!(id.parse::<u32>().is_ok(), "a connection id: {id:?}");
     let modified = s.db.sql(&format!(
         "SELECT trx_rows_modified FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id = {id}"
     ));

@@ -6,39 +6,8 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{fixture, json, omslint_in, root, Out};
+use common::{fixture, json, omslint_in, snapshot, Out};
 use serde_json::Value;
-
-fn snapshot(name: &str, actual: &str) {
-    let path: PathBuf = root().join("tests/snapshots").join(name);
-    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
-        panic!(
-            "missing snapshot {} (run with UPDATE_SNAPSHOTS=1)",
-            path.display()
-        )
-    });
-    if expected != actual {
-        let diff: Vec<String> = expected
-            .lines()
-            .zip(actual.lines())
-            .enumerate()
-            .filter(|(_, (a, b))| a != b)
-            .take(5)
-            .map(|(i, (a, b))| format!("line {}:\n  want: {a}\n  got:  {b}", i + 1))
-            .collect();
-        panic!(
-            "{name} differs from its snapshot ({} vs {} lines):\n{}",
-            expected.lines().count(),
-            actual.lines().count(),
-            diff.join("\n")
-        );
-    }
-}
 
 fn plan(dir: &str, args: &[&str]) -> Out {
     let mut a = vec!["plan", "."];

@@ -229,7 +229,9 @@ pub fn apply_edits(plan: &Plan<'_>) -> Result<Vec<PathBuf>> {
 fn failpoint_pause_at(var: &str, connection_id: Option<u32>) {
     if let Ok(path) = std::env::var(var) {
         let id = connection_id.map(|i| i.to_string()).unwrap_or_default();
-        let _ = std::fs::write(format!("{path}.ready"), id);
+        // Renamed into place, so that a test sees the file only with its content.
+        let _ = std::fs::write(format!("{path}.ready.tmp"), id);
+        let _ = std::fs::rename(format!("{path}.ready.tmp"), format!("{path}.ready"));
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
         while !Path::new(&format!("{path}.go")).exists() && std::time::Instant::now() < deadline {
             std::thread::sleep(std::time::Duration::from_millis(20));

@@ -110,7 +110,7 @@ struct Schedule {
     holders_left: usize,
     /// The projects components name: the file components' from the start, the holders'
     /// added when the last holder is done. Second passes use it only from then on.
-    wanted: Option<Arc<FxHashSet<String>>>,
+    wanted: Arc<FxHashSet<String>>,
     /// Dumps whose first pass is done, waiting for `wanted`.
     parked: Vec<usize>,
 }
@@ -158,21 +158,10 @@ impl<'a, 's> Pipeline<'a, 's> {
                 s.holders_left -= 1;
                 if s.holders_left == 0 {
                     let ids = std::mem::take(&mut *lock(&self.job_ids));
-                    let mut wanted = s
-                        .wanted
-                        .take()
-                        .map(Arc::unwrap_or_clone)
-                        .unwrap_or_default();
-                    wanted.extend(ids);
-                    s.wanted = Some(Arc::new(wanted));
+                    Arc::make_mut(&mut s.wanted).extend(ids);
                 }
             }
-            match &s.wanted {
-                Some(w) if s.holders_left == 0 => {
-                    Some((Arc::clone(w), std::mem::take(&mut s.parked)))
-                }
-                _ => None,
-            }
+            (s.holders_left == 0).then(|| (Arc::clone(&s.wanted), std::mem::take(&mut s.parked)))
         };
         if let Some((wanted, unblocked)) = ready {
             for j in unblocked {
@@ -240,7 +229,7 @@ pub fn read_dumps(
         slots: peeked.iter().map(|_| Mutex::new(None)).collect(),
         schedule: Mutex::new(Schedule {
             holders_left: holders,
-            wanted: Some(Arc::new(base)),
+            wanted: Arc::new(base),
             parked: Vec::new(),
         }),
         holder,
@@ -264,8 +253,7 @@ pub fn read_dumps(
         .schedule
         .into_inner()
         .unwrap_or_else(PoisonError::into_inner)
-        .wanted
-        .unwrap_or_default();
+        .wanted;
     let mut pending: Vec<Pending<'_>> = pipeline
         .slots
         .into_iter()
