@@ -13,11 +13,13 @@ pub struct FixMeta {
     pub applicability: String,
 }
 
+/// A passage a reader can open: the guide as OceanBase publishes it (product, version,
+/// edition and page title), the section, and the words quoted.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SourceRef {
     pub guide: String,
-    pub seed: String,
-    pub lines: String,
+    pub section: String,
     pub quote: String,
 }
 
@@ -29,6 +31,9 @@ pub struct Docs {
     pub fix: String,
     pub safety: String,
     pub refines: String,
+    /// Which facts an earlier hop of a path may change, so that the reader knows what to
+    /// lint again between hops (or that the verdict does not depend on the hop).
+    pub hops: String,
     pub sources: Vec<SourceRef>,
 }
 
@@ -83,14 +88,14 @@ impl RuleMeta {
         section("How to fix", &self.docs.fix);
         section("Fix safety", &self.docs.safety);
         section("Where it refines the guides", &self.docs.refines);
+        section("Across hops", &self.docs.hops);
         if !self.docs.sources.is_empty() {
             out.push_str("\n## Sources\n");
             for s in &self.docs.sources {
                 out.push_str(&format!(
-                    "- {} (shared/seeds/{}, lines {}): \"{}\"\n",
+                    "- {}, {}: \"{}\"\n",
                     s.guide.trim(),
-                    s.seed.trim(),
-                    s.lines.trim(),
+                    s.section.trim(),
                     s.quote.trim()
                 ));
             }
@@ -166,6 +171,18 @@ mod tests {
             assert!(Severity::parse(&m.severity).is_some(), "{file}: severity");
             assert!(!m.docs.what.trim().is_empty(), "{file}: docs.what");
             assert!(!m.docs.sources.is_empty(), "{file}: a guide passage");
+            assert!(!m.docs.hops.trim().is_empty(), "{file}: docs.hops");
+            // A user opens the guides OceanBase publishes, not this repository's files.
+            let text = m.explain();
+            for private in ["seeds/", ".txt", "shared/", "OMS-FACTS"] {
+                assert!(!text.contains(private), "{file} cites {private}");
+            }
+            for s in &m.docs.sources {
+                assert!(
+                    !s.section.trim().is_empty() && !s.quote.trim().is_empty(),
+                    "{file}"
+                );
+            }
         }
     }
 

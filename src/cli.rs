@@ -124,6 +124,10 @@ pub struct SourceArgs {
     /// A MetaDB schema map overriding rules/schema.yaml.
     #[arg(long, value_name = "FILE")]
     pub schema_map: Option<PathBuf>,
+    /// An upgrade graph replacing the built-in rules/upgrade-paths.yaml (same schema), for
+    /// a site that knows a newer guide.
+    #[arg(long, value_name = "FILE")]
+    pub upgrade_paths: Option<PathBuf>,
     /// Settings file (default: omslint.yaml in the snapshot directory).
     #[arg(long, value_name = "FILE")]
     pub settings: Option<PathBuf>,

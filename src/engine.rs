@@ -5,8 +5,9 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::finding::Finding;
-use crate::rules::{registry, Context, Outcome};
+use crate::finding::{Finding, HopRef};
+use crate::rules::{registry, Context, Hop, Outcome, Rule};
+use crate::upgrade::{UpgradeGraph, UpgradePath};
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct CheckResult {
@@ -15,6 +16,9 @@ pub struct CheckResult {
     pub status: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// The hop this check was evaluated for, on a path with several hops.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hop: Option<HopRef>,
 }
 
 #[derive(Debug, Default)]
@@ -30,41 +34,97 @@ impl RunResult {
     }
 }
 
+/// The documented hops of the path with their guides' procedures.
+pub fn hops(path: &UpgradePath, graph: &UpgradeGraph) -> Vec<Hop> {
+    path.documented_hops()
+        .into_iter()
+        .filter_map(|(from, to)| {
+            graph.procedure(from, to).map(|procedure| Hop {
+                from,
+                to,
+                procedure,
+            })
+        })
+        .collect()
+}
+
 pub fn run(ctx: &Context<'_>) -> RunResult {
     let rules = registry();
-    let outcomes: Vec<(&'static str, Outcome)> = rules
+    let hops = hops(ctx.path, ctx.graph);
+    let several = hops.len() > 1;
+    // One job per rule, and per hop for the rules whose verdict depends on it.
+    let mut jobs: Vec<(&Rule, Option<&Hop>)> = Vec::new();
+    for r in &rules {
+        if r.per_hop {
+            jobs.extend(hops.iter().map(|h| (r, Some(h))));
+        } else {
+            jobs.push((r, None));
+        }
+    }
+    let mut outcomes: Vec<(&'static str, Option<&Hop>, Outcome)> = jobs
         .par_iter()
-        .map(|r| (r.meta.code.as_str(), (r.check)(ctx, r.meta)))
+        .map(|(r, hop)| {
+            let hop_ctx = Context { hop: *hop, ..*ctx };
+            (r.meta.code.as_str(), *hop, (r.check)(&hop_ctx, r.meta))
+        })
         .collect();
+    // A per-hop rule on a path no guide documents: there is no hop to judge.
+    for r in rules.iter().filter(|r| r.per_hop && hops.is_empty()) {
+        outcomes.push((
+            r.meta.code.as_str(),
+            None,
+            Outcome::Skipped(format!(
+                "the upgrade {} is not documented (OMS001): no hop to evaluate",
+                ctx.path.display()
+            )),
+        ));
+    }
+    outcomes.sort_by_key(|(code, _, _)| *code);
+    let hop_ref = |h: Option<&Hop>| {
+        h.filter(|_| several).map(|h| HopRef {
+            from: h.from.to_string(),
+            to: h.to.to_string(),
+        })
+    };
     let mut result = RunResult::default();
     let mut found: Vec<Vec<Finding>> = Vec::new();
-    for (code, outcome) in outcomes {
-        let check = match outcome {
-            Outcome::Ran(findings) => {
+    let mut by_rule: Vec<(&'static str, Vec<Finding>, usize)> = Vec::new();
+    for (code, hop, outcome) in outcomes {
+        let (status, reason) = match outcome {
+            Outcome::Ran(mut findings) => {
                 let status = if findings.is_empty() {
                     "passed"
                 } else {
                     "failed"
                 };
-                found.push(findings);
-                CheckResult {
-                    code,
-                    status,
-                    reason: None,
+                if let Some(h) = hop_ref(hop) {
+                    let b = Box::new(h);
+                    for f in &mut findings {
+                        f.hop = Some(b.clone());
+                    }
                 }
+                match by_rule.last_mut() {
+                    Some((c, v, n)) if *c == code && hop.is_some() => {
+                        v.extend(findings);
+                        *n += 1;
+                    }
+                    _ if hop.is_some() => by_rule.push((code, findings, 1)),
+                    _ => found.push(findings),
+                }
+                (status, None)
             }
-            Outcome::Skipped(reason) => CheckResult {
-                code,
-                status: "skipped",
-                reason: Some(reason),
-            },
-            Outcome::Error(reason) => CheckResult {
-                code,
-                status: "error",
-                reason: Some(reason),
-            },
+            Outcome::Skipped(reason) => ("skipped", Some(reason)),
+            Outcome::Error(reason) => ("error", Some(reason)),
         };
-        result.checks.push(check);
+        result.checks.push(CheckResult {
+            code,
+            status,
+            reason,
+            hop: hop_ref(hop),
+        });
+    }
+    for (_, findings, ran) in by_rule {
+        found.push(merge_hops(findings, ran, hops.len()));
     }
     // The largest rule's vector becomes the result, with room for the rest: copying it
     // into a new one would hold two of the largest at once.
@@ -80,6 +140,44 @@ pub fn run(ctx: &Context<'_>) -> RunResult {
         .findings
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     result
+}
+
+/// A per-hop rule's findings: one that every hop reports alike is a verdict that does not
+/// depend on the hop, reported once without a hop; the others keep theirs.
+fn merge_hops(mut findings: Vec<Finding>, ran: usize, hops: usize) -> Vec<Finding> {
+    if hops < 2 {
+        return findings;
+    }
+    let same = |a: &Finding, b: &Finding| {
+        a.code == b.code
+            && a.severity == b.severity
+            && a.subject == b.subject
+            && a.location == b.location
+            && a.message == b.message
+            && a.evidence == b.evidence
+            && a.fix == b.fix
+    };
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let mut out: Vec<Finding> = Vec::with_capacity(findings.len());
+    let mut group: Vec<Finding> = Vec::new();
+    let flush = |group: &mut Vec<Finding>, out: &mut Vec<Finding>| {
+        if ran == hops && group.len() == hops {
+            let mut f = group.swap_remove(0);
+            f.hop = None;
+            out.push(f);
+            group.clear();
+        } else {
+            out.append(group);
+        }
+    };
+    for f in findings {
+        if group.first().is_some_and(|g| !same(g, &f)) {
+            flush(&mut group, &mut out);
+        }
+        group.push(f);
+    }
+    flush(&mut group, &mut out);
+    out
 }
 
 /// Applies omslint.yaml to a run: rule selection, severity overrides and waivers. A waived

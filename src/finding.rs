@@ -289,12 +289,46 @@ pub struct Finding {
     /// most have neither, so inline they would more than double every finding's size.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fix: Option<Box<Fix>>,
+    /// The hop of a path with several hops this finding belongs to (SPEC §4); `None` on a
+    /// one-hop path, and for a verdict that holds for every hop.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hop: Option<Box<HopRef>>,
     pub suppressed: Option<Box<Suppression>>,
 }
 
-impl Finding {
-    /// The order every report uses: by code, then subject, then location and message.
-    pub fn sort_key(&self) -> impl Ord + '_ {
-        (self.code, &self.subject, &self.location, &self.message)
+/// A hop of the upgrade path, as reports name it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct HopRef {
+    pub from: String,
+    pub to: String,
+}
+
+impl fmt::Display for HopRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} → {}", self.from, self.to)
     }
+}
+
+impl Finding {
+    /// The order every report uses: by code, then subject, then location and message,
+    /// then hop (the hops of one path sort in path order, their versions ascending).
+    pub fn sort_key(&self) -> impl Ord + '_ {
+        (
+            self.code,
+            &self.subject,
+            &self.location,
+            &self.message,
+            self.hop.as_deref().map(hop_order),
+        )
+    }
+}
+
+/// Hops sort by version, not by text ("3.2.1 → 4.2.3" after "2.1.0 → 3.2.1").
+fn hop_order(
+    h: &HopRef,
+) -> (
+    Option<crate::version::Version>,
+    Option<crate::version::Version>,
+) {
+    (h.from.parse().ok(), h.to.parse().ok())
 }

@@ -72,12 +72,20 @@ fn source_version(args: &LintArgs, settings: &Settings, d: &Deployment) -> Resul
             "{why} (and without it the source version is unknown: give --from)"
         )));
     }
-    let highest = d
-        .metadb
-        .versions
-        .iter()
-        .filter_map(|r| r.version.parse::<Version>().ok())
-        .max();
+    // A row that is not a version makes the current version unknown: the highest of the
+    // others could be the wrong one.
+    let mut parsed = Vec::with_capacity(d.metadb.versions.len());
+    for r in &d.metadb.versions {
+        match r.version.parse::<Version>() {
+            Ok(v) => parsed.push(v),
+            Err(e) => {
+                return Err(Error::CheckFailed(format!(
+                    "a row of the MetaDB's oms_version table holds {e}; the current version is unknown: give --from"
+                )))
+            }
+        }
+    }
+    let highest = parsed.into_iter().max();
     highest.ok_or_else(|| {
         Error::Usage(
             "the source version is unknown: give --from (or a MetaDB dump with an oms_version table)"
@@ -146,6 +154,7 @@ pub(crate) struct Parts {
     pub(crate) check_errors: bool,
     pub(crate) deployment: Deployment,
     pub(crate) path: crate::upgrade::UpgradePath,
+    pub(crate) graph: UpgradeGraph,
     pub(crate) downtime_min: u64,
 }
 
@@ -221,7 +230,18 @@ pub(crate) fn analyze_parts(args: &LintArgs) -> Result<Parts> {
         });
     }
     let from = source_version(args, &settings, &deployment)?;
-    let graph = UpgradeGraph::builtin();
+    let graph = match &args.source.upgrade_paths {
+        Some(p) => {
+            let g = UpgradeGraph::load(p)?;
+            deployment.inputs.push(crate::facts::Input {
+                kind: "upgrade-paths",
+                path: p.display().to_string(),
+                sha256: Some(sources::sha256_file(p)?),
+            });
+            g
+        }
+        None => UpgradeGraph::builtin(),
+    };
     let path = graph.path(from, to);
     let ctx = Context {
         deployment: &deployment,
@@ -231,6 +251,7 @@ pub(crate) fn analyze_parts(args: &LintArgs) -> Result<Parts> {
         stage,
         downtime_min,
         heartbeat_threshold,
+        hop: None,
     };
     let mut run = crate::engine::run(&ctx);
     crate::engine::apply_settings(&mut run, &settings, &report::time::today());
@@ -249,6 +270,7 @@ pub(crate) fn analyze_parts(args: &LintArgs) -> Result<Parts> {
         check_errors,
         deployment,
         path,
+        graph,
         downtime_min,
     })
 }

@@ -85,7 +85,7 @@ impl fmt::Display for VersionError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "'{}' is not an OMS version (expected forms like 3.2.1, V3.2.1, 4.2.11-CE, 4.0.1 BP1)",
+            "{:?} is not an OMS version: the accepted forms are 3.2.1, V3.2.1, 4.2.11-CE, 4.0.1 BP1 and 4.0.1-BP1 (three numbers, no more, no fewer)",
             self.0
         )
     }
@@ -96,59 +96,52 @@ impl std::error::Error for VersionError {}
 impl FromStr for Version {
     type Err = VersionError;
 
+    /// Exactly the forms of SPEC §1: `3.2.1`, `V3.2.1`, `4.2.11-CE`, `4.0.1 BP1`,
+    /// `4.0.1-BP1` (and `4.0.1 BP1-CE`). Nothing is shortened or padded: `4.2` and
+    /// `4.2.3.9` are not versions, since reading them as 4.2.0 or 4.2.3 would be a guess.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let err = || VersionError(s.chars().take(40).collect());
         let mut rest = s.trim();
         if let Some(r) = rest.strip_prefix(['V', 'v']) {
-            rest = r.trim_start();
+            rest = r;
         }
-        let upper = rest.to_ascii_uppercase();
         let mut ce = false;
+        if rest.len() > 3 && rest[rest.len() - 3..].eq_ignore_ascii_case("-CE") {
+            ce = true;
+            rest = &rest[..rest.len() - 3];
+        }
         let mut bp = 0;
-        // Suffixes may come in either order and be joined by '-', '_' or spaces.
-        let mut head = upper.as_str();
-        loop {
-            let trimmed = head.trim_end_matches([' ', '-', '_']);
-            if let Some(h) = trimmed.strip_suffix("CE") {
-                ce = true;
-                head = h;
-                continue;
-            }
-            if let Some(pos) = trimmed.rfind("BP") {
-                let digits = &trimmed[pos + 2..];
-                if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-                    bp = digits.parse().map_err(|_| err())?;
-                    head = &trimmed[..pos];
-                    continue;
-                }
-            }
-            head = trimmed;
-            break;
+        if let Some(pos) = rest.find([' ', '-']) {
+            let suffix = &rest[pos + 1..];
+            let digits = suffix
+                .get(..2)
+                .filter(|p| p.eq_ignore_ascii_case("BP"))
+                .map(|_| &suffix[2..])
+                .ok_or_else(err)?;
+            bp = number(digits).filter(|n| *n > 0).ok_or_else(err)?;
+            rest = &rest[..pos];
         }
-        let parts: Vec<&str> = head.split('.').collect();
-        if parts.is_empty() || parts.len() > 4 {
-            return Err(err());
-        }
-        let num = |i: usize| -> Result<u32, VersionError> {
-            match parts.get(i) {
-                None => Ok(0),
-                Some(p) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => {
-                    p.parse().map_err(|_| err())
-                }
-                Some(_) => Err(err()),
-            }
-        };
-        if parts.len() < 2 {
+        let mut parts = rest.split('.');
+        let mut next = || parts.next().and_then(number).ok_or_else(err);
+        let (major, minor, patch) = (next()?, next()?, next()?);
+        if parts.next().is_some() {
             return Err(err());
         }
         Ok(Version {
-            major: num(0)?,
-            minor: num(1)?,
-            patch: num(2)?,
+            major,
+            minor,
+            patch,
             bp,
             ce,
         })
     }
+}
+
+/// A decimal number without sign or leading zeros (`0` itself is fine).
+fn number(s: &str) -> Option<u32> {
+    let well_formed =
+        !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) && (s == "0" || !s.starts_with('0'));
+    well_formed.then(|| s.parse().ok()).flatten()
 }
 
 /// Parses a version, or explains which forms are accepted.
@@ -170,15 +163,35 @@ mod tests {
         assert_eq!((v.release(), v.bp), ((4, 0, 1), 1));
         let v: Version = "4.0.1-BP1".parse().unwrap();
         assert_eq!((v.release(), v.bp), ((4, 0, 1), 1));
-        let v: Version = "V 4.2.3".parse().unwrap();
-        assert_eq!(v.release(), (4, 2, 3));
-        let v: Version = "4.3.0_BP1".parse().unwrap();
-        assert_eq!(v.bp, 1);
+        let v: Version = "4.0.1 BP1-CE".parse().unwrap();
+        assert_eq!((v.release(), v.bp, v.ce), ((4, 0, 1), 1, true));
     }
 
     #[test]
     fn rejects_garbage() {
-        for bad in ["", "four", "4", "4.x.1", "4.2.3.4.5", "BP1", "-CE"] {
+        for bad in [
+            "",
+            "four",
+            "4",
+            "4.2",
+            "4.2.3.9",
+            "4.x.1",
+            "4.2.3.4.5",
+            "BP1",
+            "-CE",
+            "V 4.2.3",
+            "4.3.0_BP1",
+            "4.0.1 BP",
+            "4.0.1 BP0",
+            "4.0.1  BP1",
+            "04.2.3",
+            "4.2.3-",
+            "4.2.3 CE",
+            "4.2.3-CE-CE",
+            "+4.2.3",
+            "4.2.3 BP1 BP2",
+            "4.2.-3",
+        ] {
             assert!(bad.parse::<Version>().is_err(), "{bad} should not parse");
         }
     }

@@ -67,11 +67,14 @@ pub fn render(plan: &Plan) -> String {
     } else {
         out.push_str("Fix these blocking lint findings, then lint again:\n\n");
         for p in blocking {
-            let head = match (&p.code, &p.subject) {
+            let mut head = match (&p.code, &p.subject) {
                 (Some(c), Some(s)) => format!("**{c}** {s}: "),
                 (Some(c), None) => format!("**{c}**: "),
                 _ => String::new(),
             };
+            if let Some(h) = &p.hop {
+                head = format!("[hop {h}] {head}");
+            }
             let _ = writeln!(out, "- [ ] {head}{}", p.message);
         }
         out.push('\n');
@@ -89,10 +92,27 @@ pub fn render(plan: &Plan) -> String {
         } else {
             let _ = writeln!(out, "## Upgrade {} → {}\n", h.from, h.to);
         }
+        let f = &h.forks;
+        let _ = writeln!(out, "Guide: {}.\n", h.guide);
         let _ = writeln!(
             out,
-            "Correction package: {}.\n",
-            if h.correction_package { "yes" } else { "no" }
+            "Correction package: {}. Heartbeat clean-up: {}. docker_init.sh: {}. `-e IS_UPGRADE=true`: {}. Image tag: `{}`.\n",
+            match f.correction_package {
+                "run" => "yes",
+                "skip" => "no",
+                _ => "unknown (no guide of this edition says)",
+            },
+            match f.heartbeat_cleanup {
+                "unknown" => "unknown (no guide of this edition says)",
+                other => other,
+            },
+            match f.docker_init {
+                "once" => "on one node when the nodes agree",
+                "per-region" => "once per region when its nodes share a config",
+                _ => "unknown (no guide of this edition says)",
+            },
+            if f.is_upgrade { "yes" } else { "no" },
+            f.image_tag
         );
         let prefix = if several {
             format!("{}.", i + 1)

@@ -16,7 +16,8 @@ use crate::cli::{Format, PlanArgs, PlanFormat};
 use crate::error::{Error, Result};
 use crate::facts::{Deployment, ProjectFacts};
 use crate::finding::{Finding, Severity};
-use crate::upgrade::{PathProblem, UpgradeGraph, UpgradePath};
+use crate::rules::Hop as HopFacts;
+use crate::upgrade::{Cleanup, DockerInit, Fork, PathProblem, UpgradeGraph, UpgradePath};
 use crate::version::Version;
 
 /// The container paths the guides mount, in the order of their `docker run` command.
@@ -68,8 +69,26 @@ pub struct Step {
 pub struct Hop {
     pub from: String,
     pub to: String,
+    /// The published guide this hop's steps come from.
+    pub guide: String,
+    /// True when the hop runs the correction package (see `forks` when it is unknown).
     pub correction_package: bool,
+    pub forks: Forks,
     pub steps: Vec<Step>,
+}
+
+/// The procedure forks of a hop, each as its guide gives it or `unknown` where no guide
+/// of the edition says.
+#[derive(Debug, Clone, Serialize)]
+pub struct Forks {
+    /// run | skip | unknown
+    pub correction_package: &'static str,
+    /// swap | delete | unknown
+    pub heartbeat_cleanup: &'static str,
+    /// once | per-region | unknown
+    pub docker_init: &'static str,
+    pub is_upgrade: bool,
+    pub image_tag: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -82,6 +101,9 @@ pub struct Precondition {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     pub message: String,
+    /// The hop the finding belongs to, on a path with several hops.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hop: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -121,6 +143,8 @@ struct RegionPlan {
     id: String,
     nodes: Vec<Node>,
     heartbeat_db: String,
+    /// The region's nodes carry config files that differ.
+    configs_differ: bool,
 }
 
 /// What every hop reads from the deployment.
@@ -140,8 +164,13 @@ struct Facts {
 }
 
 impl Facts {
+    /// Every node once, in region order: a host that several regions list is one host.
     fn nodes(&self) -> impl Iterator<Item = &Node> {
-        self.regions.iter().flat_map(|r| r.nodes.iter())
+        let mut seen = std::collections::HashSet::new();
+        self.regions
+            .iter()
+            .flat_map(|r| r.nodes.iter())
+            .filter(move |n| seen.insert(n.ip.as_str()))
     }
 
     /// `-h… -P… -u… -p<password>` for mysql and mysqldump.
@@ -275,6 +304,11 @@ fn gather(d: &Deployment, downtime_min: u64) -> Facts {
         }
         None
     };
+    let node_differences: Vec<(String, usize, Vec<String>)> = d
+        .node_config_differences()
+        .into_iter()
+        .map(|(r, i, k)| (r.id.clone(), i, k))
+        .collect();
     let mut regions = Vec::new();
     for r in &d.regions {
         let cfg = d.region_config(r);
@@ -322,6 +356,7 @@ fn gather(d: &Deployment, downtime_min: u64) -> Facts {
             })
             .collect();
         regions.push(RegionPlan {
+            configs_differ: node_differences.iter().any(|(id, _, _)| *id == r.id),
             id: r.id.clone(),
             nodes,
             heartbeat_db: cfg
@@ -370,9 +405,9 @@ fn container_name(v: Version) -> String {
     format!("oms_{}", tag.to_ascii_lowercase())
 }
 
-/// The old image's repository with the new version's tag (`…/oms:feature_4.2.3`).
-fn new_image(old: Option<&str>, to: Version) -> String {
-    let tag = format!("feature_{}", to.to_string().replace(' ', "_"));
+/// The old image's repository with the new version's tag (`…/oms:feature_4.2.3`), the
+/// tag spelt as the target edition's guide spells it.
+fn new_image(old: Option<&str>, tag: &str) -> String {
     match old {
         Some(img) => {
             let repo = match img.rfind(':') {
@@ -457,17 +492,42 @@ fn ha_on(b: &mut Builder, f: &Facts, record_t2: bool) {
     );
 }
 
+/// A step the guides of this edition leave open: said, with what is known, never filled
+/// in from another edition's guide.
+fn unknown_step(b: &mut Builder, title: String, node: &str, why: String, notes: Vec<String>) {
+    let mut all = vec![why];
+    all.extend(notes);
+    b.push(
+        title,
+        Kind::Manual,
+        node,
+        vec![],
+        vec!["OMS support (or the release's own upgrade guide) has said how this step goes, and the answer is recorded on the change ticket".into()],
+        all,
+    );
+}
+
+fn fork_name<T: Copy>(f: Fork<T>, name: impl Fn(T) -> &'static str) -> &'static str {
+    f.known().map_or("unknown", name)
+}
+
 fn build_hop(
     f: &Facts,
-    graph: &UpgradeGraph,
-    from: Version,
-    to: Version,
+    h: &HopFacts,
     old_container: Option<&str>,
     old_image: Option<&str>,
     relint: bool,
 ) -> Hop {
     let mut b = Builder::new();
-    let fork = graph.runs_correction_package(from, to);
+    let (from, to, proc) = (h.from, h.to, &h.procedure);
+    let fork = proc.correction_package;
+    let no_guide = |what: &str| {
+        format!(
+            "No {} guide known to omslint says {what} for the upgrade from {from} to {to} ({}).",
+            proc.edition.name(),
+            proc.guide
+        )
+    };
     let new_container = container_name(to);
     let old = |n: &Node| {
         old_container
@@ -511,14 +571,23 @@ fn build_hop(
         );
     }
 
-    let swap = to.release() >= (4, 2, 0);
     let mut seen = Vec::new();
     for r in &f.regions {
         if seen.contains(&r.heartbeat_db) {
             continue;
         }
         seen.push(r.heartbeat_db.clone());
-        let sql: Vec<String> = if swap {
+        let Fork::Known(how) = proc.heartbeat_cleanup else {
+            unknown_step(
+                &mut b,
+                format!("Heartbeat clean-up of {}: unknown", r.heartbeat_db),
+                "MetaDB",
+                no_guide("how the heartbeat table is cleaned up before the backup"),
+                vec!["Without a clean-up the backup of heatbeat_sequence only takes longer; do not borrow another edition's statement.".into()],
+            );
+            continue;
+        };
+        let sql: Vec<String> = if how == Cleanup::Swap {
             vec![
                 "CREATE TABLE IF NOT EXISTS `heatbeat_sequence_bak` (\n  `id` bigint(20) NOT NULL AUTO_INCREMENT COMMENT 'PK',\n  `gmt_created` datetime NOT NULL,\n  `gmt_modified` datetime NOT NULL,\n  PRIMARY KEY (`id`)\n) DEFAULT CHARSET=utf8 COMMENT='Heartbeat sequence table';".into(),
                 "INSERT INTO heatbeat_sequence_bak SELECT `id`,`gmt_created`,`gmt_modified` FROM heatbeat_sequence ORDER BY `id` DESC LIMIT 1;".into(),
@@ -575,7 +644,10 @@ fn build_hop(
         vec![],
     );
 
-    let image = new_image(old_image.or(f.nodes().find_map(|n| n.image.as_deref())), to);
+    let image = new_image(
+        old_image.or(f.nodes().find_map(|n| n.image.as_deref())),
+        &proc.image_tag,
+    );
     b.push(
         format!("Load the OMS {to} image"),
         Kind::Command,
@@ -593,7 +665,7 @@ fn build_hop(
             cmd.push(format!("  -v {}:{dst} \\", shell_word(src)));
         }
         cmd.push(format!("  -e OMS_HOST_IP={} \\", n.ip));
-        if to.release() >= (3, 3, 1) {
+        if proc.is_upgrade {
             cmd.push("  -e IS_UPGRADE=true \\".into());
         }
         cmd.push("  --privileged=true \\".into());
@@ -628,7 +700,16 @@ fn build_hop(
         );
     }
 
-    if fork {
+    if fork == Fork::Unknown {
+        unknown_step(
+            &mut b,
+            "Correction package: unknown".into(),
+            "every node",
+            no_guide("whether the correction package (correction-1.0-SNAPSHOT-jar-with-dependencies.jar) runs"),
+            vec!["omslint judged OMS003 and OMS007 as if it runs. If it does, it runs on the first node of each region before any docker_init.sh.".into()],
+        );
+    }
+    if fork == Fork::Known(true) {
         b.push(
             "Stop the OMS console in the new containers",
             Kind::Command,
@@ -668,38 +749,7 @@ fn build_hop(
         }
     }
 
-    for r in &f.regions {
-        for (i, n) in r.nodes.iter().enumerate() {
-            if f.init_every_node || i == 0 {
-                b.push(
-                    format!("Initialize the metadata on {}", n.ip),
-                    Kind::Command,
-                    n.ip.clone(),
-                    vec![format!("sudo docker exec -it {new_container} bash /root/docker_init.sh")],
-                    vec!["docker_init.sh ends without error".into()],
-                    vec![if f.init_every_node {
-                        "The regions list different cm_nodes, or a region's nodes carry different config files (OMS013): run docker_init.sh on every node.".into()
-                    } else {
-                        format!("The nodes' configs agree: docker_init.sh runs on this node only in region {}.", r.id)
-                    }],
-                );
-            } else {
-                b.push(
-                    format!("Start the OMS console on {}", n.ip),
-                    Kind::Command,
-                    n.ip.clone(),
-                    vec![
-                        format!("sudo docker exec {new_container} sed -i 's/autostart = false/autostart = true/g' /etc/supervisor/conf.d/oms_console.ini"),
-                        format!("sudo docker exec {new_container} supervisorctl start oms_console"),
-                    ],
-                    vec![format!(
-                        "`sudo docker exec {new_container} supervisorctl status` shows oms_console RUNNING"
-                    )],
-                    vec![format!("docker_init.sh ran on {} for region {}; not here.", r.nodes[0].ip, r.id)],
-                );
-            }
-        }
-    }
+    docker_init(&mut b, f, proc.docker_init, &new_container, &no_guide);
 
     b.push(
         "Check that every server is Online",
@@ -745,8 +795,108 @@ fn build_hop(
     Hop {
         from: from.to_string(),
         to: to.to_string(),
-        correction_package: fork,
+        guide: proc.guide.clone(),
+        correction_package: fork == Fork::Known(true),
+        forks: Forks {
+            correction_package: fork_name(fork, |r| if r { "run" } else { "skip" }),
+            heartbeat_cleanup: fork_name(proc.heartbeat_cleanup, |c| match c {
+                Cleanup::Swap => "swap",
+                Cleanup::Delete => "delete",
+            }),
+            docker_init: fork_name(proc.docker_init, |d| match d {
+                DockerInit::Once => "once",
+                DockerInit::PerRegion => "per-region",
+            }),
+            is_upgrade: proc.is_upgrade,
+            image_tag: proc.image_tag.clone(),
+        },
         steps: b.steps,
+    }
+}
+
+/// docker_init.sh where the hop's guide says it runs.
+fn docker_init(
+    b: &mut Builder,
+    f: &Facts,
+    how: Fork<DockerInit>,
+    new_container: &str,
+    no_guide: &dyn Fn(&str) -> String,
+) {
+    let init = |b: &mut Builder, n: &Node, note: String| {
+        b.push(
+            format!("Initialize the metadata on {}", n.ip),
+            Kind::Command,
+            n.ip.clone(),
+            vec![format!(
+                "sudo docker exec -it {new_container} bash /root/docker_init.sh"
+            )],
+            vec!["docker_init.sh ends without error".into()],
+            vec![note],
+        );
+    };
+    match how {
+        Fork::Unknown => unknown_step(
+            b,
+            "docker_init.sh: on which nodes is unknown".into(),
+            "every node",
+            no_guide("on which nodes docker_init.sh runs"),
+            vec![format!(
+                "The command, on each node it must run on: `sudo docker exec -it {new_container} bash /root/docker_init.sh`."
+            )],
+        ),
+        Fork::Known(_) if f.init_every_node && how == Fork::Known(DockerInit::Once) => {
+            for n in f.nodes() {
+                init(b, n, "The regions list different cm_nodes, or a region's nodes carry different config files (OMS013): docker_init.sh runs on every node.".into());
+            }
+        }
+        Fork::Known(DockerInit::Once) => {
+            // The V4.2.3 guide: the same cm_nodes in all regions -> one node; the others
+            // start the console themselves.
+            let mut nodes = f.nodes();
+            let Some(first) = nodes.next() else { return };
+            init(b, first, if f.regions.len() > 1 {
+                "Every region lists the same cm_nodes: docker_init.sh runs on this node only.".into()
+            } else {
+                "The nodes' configs agree: docker_init.sh runs on this node only.".into()
+            });
+            for n in nodes {
+                b.push(
+                    format!("Start the OMS console on {}", n.ip),
+                    Kind::Command,
+                    n.ip.clone(),
+                    vec![
+                        format!("sudo docker exec {new_container} sed -i 's/autostart = false/autostart = true/g' /etc/supervisor/conf.d/oms_console.ini"),
+                        format!("sudo docker exec {new_container} supervisorctl start oms_console"),
+                    ],
+                    vec![format!(
+                        "`sudo docker exec {new_container} supervisorctl status` shows oms_console RUNNING"
+                    )],
+                    vec![format!("docker_init.sh ran on {}; not here.", first.ip)],
+                );
+            }
+        }
+        Fork::Known(DockerInit::PerRegion) => {
+            // The V4.0.0-CE guide: once per region when the region's nodes share one
+            // config file, on each node otherwise. It gives no step for the other nodes.
+            let mut done = std::collections::HashSet::new();
+            for r in &f.regions {
+                let nodes: Vec<&Node> = if r.configs_differ {
+                    r.nodes.iter().collect()
+                } else {
+                    r.nodes.iter().take(1).collect()
+                };
+                for n in nodes {
+                    if !done.insert(n.ip.clone()) {
+                        continue;
+                    }
+                    init(b, n, if r.configs_differ {
+                        format!("The nodes of region {} carry different config files: docker_init.sh runs on each of them.", r.id)
+                    } else {
+                        format!("The nodes of region {} share one config file: docker_init.sh runs once in the region, here.", r.id)
+                    });
+                }
+            }
+        }
     }
 }
 
@@ -839,24 +989,11 @@ fn subject_text(f: &Finding) -> String {
 /// Builds the runbook from one lint run.
 fn build(
     d: &Deployment,
+    graph: &UpgradeGraph,
     path: &UpgradePath,
     findings: &[Finding],
     downtime_min: u64,
 ) -> Result<Plan> {
-    if let Some(p) = &path.problem {
-        if *p != PathProblem::NeedsStops {
-            let why = findings
-                .iter()
-                .find(|f| f.code == "OMS001")
-                .map(|f| f.message.clone())
-                .unwrap_or_else(|| format!("{p:?}"));
-            return Err(Error::Usage(format!(
-                "no upgrade path from {} to {}: {why}",
-                path.from, path.to
-            )));
-        }
-    }
-    let graph = UpgradeGraph::builtin();
     let facts = gather(d, downtime_min);
     let mut preconditions: Vec<Precondition> = findings
         .iter()
@@ -868,40 +1005,62 @@ fn build(
             code: Some(f.code.to_string()),
             subject: Some(subject_text(f)),
             message: f.message.clone(),
+            hop: f.hop.as_deref().map(ToString::to_string),
         })
         .collect();
+    let upgrade = UpgradeInfo {
+        from: path.from.to_string(),
+        to: path.to.to_string(),
+        path: path.hops.iter().map(Version::to_string).collect(),
+    };
+    let steps = crate::engine::hops(path, graph);
+    if steps.is_empty() {
+        // No guide documents this upgrade: the runbook says so and gives no step, rather
+        // than steps no guide wrote.
+        return Ok(Plan {
+            schema_version: 1,
+            upgrade,
+            hops: Vec::new(),
+            preconditions,
+            rollback: Vec::new(),
+            notes: vec![format!(
+                "No runbook: no guide known to omslint documents the upgrade {} (OMS001). A site with a newer guide can give its upgrade graph with --upgrade-paths FILE.",
+                path.display()
+            )],
+        });
+    }
     preconditions.push(Precondition {
         kind: "console",
         code: None,
         subject: None,
         message: "Data Migration: every running migration project is past forward switchover (or not yet in incremental sync); the MetaDB does not show it.".into(),
+        hop: None,
     });
     preconditions.push(Precondition {
         kind: "console",
         code: None,
         subject: None,
         message: "Data Synchronization: every running sync project is near real time (latency of seconds); the MetaDB does not show it.".into(),
+        hop: None,
     });
 
     let mut hops = Vec::new();
     let mut prev_container: Option<String> = None;
     let mut prev_image: Option<String> = None;
-    for (i, w) in path.hops.windows(2).enumerate() {
+    for (i, h) in steps.iter().enumerate() {
         let hop = build_hop(
             &facts,
-            &graph,
-            w[0],
-            w[1],
+            h,
             prev_container.as_deref(),
             prev_image.as_deref(),
             i > 0,
         );
-        prev_container = Some(container_name(w[1]));
+        prev_container = Some(container_name(h.to));
         prev_image = Some(new_image(
             prev_image
                 .as_deref()
                 .or(facts.nodes().find_map(|n| n.image.as_deref())),
-            w[1],
+            &h.procedure.image_tag,
         ));
         hops.push(hop);
     }
@@ -934,11 +1093,7 @@ fn build(
     notes.push("`<password>` stands for the MetaDB password: type it yourself (or give `-p` alone to be prompted); omslint never prints it.".into());
     Ok(Plan {
         schema_version: 1,
-        upgrade: UpgradeInfo {
-            from: path.from.to_string(),
-            to: path.to.to_string(),
-            path: path.hops.iter().map(Version::to_string).collect(),
-        },
+        upgrade,
         hops,
         preconditions,
         rollback,
@@ -971,6 +1126,7 @@ pub fn run(args: &PlanArgs) -> Result<u8> {
     let parts = crate::lint::analyze_parts(&lint_args(args))?;
     let mut plan = build(
         &parts.deployment,
+        &parts.graph,
         &parts.path,
         &parts.report.findings,
         parts.downtime_min,
@@ -996,6 +1152,7 @@ pub fn run(args: &PlanArgs) -> Result<u8> {
                 code: None,
                 subject: None,
                 message: why.clone(),
+                hop: None,
             },
         );
     }
@@ -1017,6 +1174,14 @@ pub fn run(args: &PlanArgs) -> Result<u8> {
             eprintln!("omslint: error: {why}");
         }
         return Ok(3);
+    }
+    if plan.hops.is_empty() {
+        // Nothing to run: a gate on `plan` must not read this as a runbook.
+        eprintln!(
+            "omslint: no runbook: no guide known to omslint documents the upgrade {} (OMS001)",
+            parts.path.display()
+        );
+        return Ok(1);
     }
     Ok(0)
 }

@@ -43,7 +43,11 @@ fn offset_of(text: &str, line: u64, column: u64) -> Option<usize> {
 }
 
 fn render_finding(out: &mut String, f: &Finding, handler: &GraphicalReportHandler) {
-    let mut diag = MietteDiagnostic::new(f.message.clone())
+    let message = match &f.hop {
+        Some(h) => format!("[hop {h}] {}", f.message),
+        None => f.message.clone(),
+    };
+    let mut diag = MietteDiagnostic::new(message)
         .with_code(format!("{}({})", f.code, f.rule))
         .with_severity(match f.severity {
             Severity::Error => MSeverity::Error,
@@ -127,9 +131,9 @@ pub fn render(report: &Report, style: &Style) -> String {
         report.tool.version,
         report.upgrade.path.join(" → "),
         if report.upgrade.path.len() > 2 {
-            "evaluated for the first hop"
+            "several hops: every hop evaluated, findings name their hop"
         } else {
-            "direct"
+            "one hop"
         }
     );
     for f in &report.findings {
@@ -154,11 +158,15 @@ pub fn render(report: &Report, style: &Style) -> String {
                 .findings
                 .iter()
                 .filter(|f| f.code == c.code && f.severity == s && f.suppressed.is_none())
+                .filter(|f| c.hop.is_none() || f.hop.as_deref() == c.hop.as_ref())
                 .count()
         };
         let rule = crate::catalog::lookup(c.code).map_or("", |m| m.name.as_str());
         table.add_row(vec![
-            Cell::new(c.code),
+            Cell::new(match &c.hop {
+                Some(h) => format!("{} ({h})", c.code),
+                None => c.code.to_string(),
+            }),
             Cell::new(rule),
             Cell::new(c.status),
             Cell::new(count(Severity::Error)),

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use std::io::Write;
 
 use super::Report;
-use crate::finding::{Finding, Severity};
+use crate::finding::{Finding, HopRef, Severity};
 
 /// How one check ends up in the XML.
 enum Outcome<'a> {
@@ -22,24 +22,28 @@ enum Outcome<'a> {
 
 struct Case<'a> {
     code: &'a str,
+    /// The hop of a per-hop check, on a path with several hops.
+    hop: Option<&'a HopRef>,
     outcome: Outcome<'a>,
     open: Vec<&'a Finding>,
     waived: Vec<&'a Finding>,
 }
 
 fn cases(report: &Report) -> Vec<Case<'_>> {
-    let of = |code: &str, suppressed: bool| -> Vec<&Finding> {
+    // A check of one hop owns that hop's findings and those that hold for every hop.
+    let of = |code: &str, hop: Option<&HopRef>, suppressed: bool| -> Vec<&Finding> {
         report
             .findings
             .iter()
             .filter(|f| f.code == code && f.suppressed.is_some() == suppressed)
+            .filter(|f| hop.is_none() || f.hop.is_none() || f.hop.as_deref() == hop)
             .collect()
     };
     let mut out: Vec<Case<'_>> = report
         .checks
         .iter()
         .map(|c| {
-            let open = of(c.code, false);
+            let open = of(c.code, c.hop.as_ref(), false);
             let reason = c.reason.as_deref();
             let outcome = match c.status {
                 "error" => Outcome::Error(reason.unwrap_or("the check could not run")),
@@ -51,9 +55,10 @@ fn cases(report: &Report) -> Vec<Case<'_>> {
             };
             Case {
                 code: c.code,
+                hop: c.hop.as_ref(),
                 outcome,
                 open,
-                waived: of(c.code, true),
+                waived: of(c.code, c.hop.as_ref(), true),
             }
         })
         .collect();
@@ -67,16 +72,17 @@ fn cases(report: &Report) -> Vec<Case<'_>> {
     orphans.sort_unstable();
     orphans.dedup();
     for code in orphans {
-        let open = of(code, false);
+        let open = of(code, None, false);
         out.push(Case {
             code,
+            hop: None,
             outcome: if open.is_empty() {
                 Outcome::Passed
             } else {
                 Outcome::Failed
             },
             open,
-            waived: of(code, true),
+            waived: of(code, None, true),
         });
     }
     out
@@ -156,6 +162,9 @@ fn indent(out: &mut String, body: &str, prefix: &str) {
 fn describe(out: &mut String, n: usize, f: &Finding) {
     let _ = writeln!(out, "{n}. [{}] {}", f.severity, subject(f));
     indent(out, &f.message, "   ");
+    if let Some(h) = &f.hop {
+        let _ = writeln!(out, "   hop: {h}");
+    }
     if let Some(loc) = &f.location {
         if loc.column > 0 {
             let _ = writeln!(out, "   at {}:{}:{}", loc.path, loc.line, loc.column);
@@ -258,10 +267,13 @@ fn render(report: &Report) -> String {
     out.push_str("    </properties>\n");
 
     for case in &cases {
-        let name = match crate::catalog::lookup(case.code) {
+        let mut name = match crate::catalog::lookup(case.code) {
             Some(m) => format!("{} {}", case.code, m.name),
             None => case.code.to_string(),
         };
+        if let Some(h) = case.hop {
+            let _ = write!(name, " (hop {h})");
+        }
         let _ = write!(
             out,
             "    <testcase classname=\"{}\" name=\"{}\" time=\"0\"",
@@ -360,6 +372,7 @@ mod tests {
                 patch: None,
                 apply: None,
             })),
+            hop: None,
             suppressed: None,
         }
     }
@@ -389,6 +402,7 @@ mod tests {
             code,
             status,
             reason: reason.map(str::to_string),
+            hop: None,
         }
     }
 

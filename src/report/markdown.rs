@@ -232,6 +232,9 @@ fn render_finding(out: &mut String, f: &Finding) {
         subject_short(f, false)
     );
     let _ = writeln!(out, "- **Severity:** {}", f.severity);
+    if let Some(h) = &f.hop {
+        let _ = writeln!(out, "- **Hop:** {}", inline(&h.to_string()));
+    }
     let _ = writeln!(out, "- **Subject:** {}", subject_long(f, false));
     if let Some(loc) = location(f) {
         let _ = writeln!(out, "- **Location:** {}", code(&loc, false));
@@ -320,11 +323,9 @@ fn render(report: &Report) -> String {
     if up.path.len() > 2 {
         let _ = writeln!(
             out,
-            "- **Path:** {} ({} hops; the rules are evaluated for the first hop, {} → {}: lint again after it)",
+            "- **Path:** {} ({} hops; the rules are evaluated for every hop, on the deployment as it is now: lint again between hops)",
             path.join(" → "),
             up.path.len() - 1,
-            path[0],
-            path[1]
         );
     } else if !path.is_empty() {
         let _ = writeln!(out, "- **Path:** {} (one hop)", path.join(" → "));
@@ -374,6 +375,7 @@ fn render(report: &Report) -> String {
         let mine = |sev: Severity| {
             open.iter()
                 .filter(|f| f.code == c.code && f.severity == sev)
+                .filter(|f| c.hop.is_none() || f.hop.as_deref() == c.hop.as_ref())
                 .count()
         };
         let mut counts: Vec<String> = [Severity::Error, Severity::Warning, Severity::Notice]
@@ -398,8 +400,12 @@ fn render(report: &Report) -> String {
         };
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} |",
+            "| {}{} | {} | {} | {} | {} |",
             c.code,
+            c.hop
+                .as_ref()
+                .map(|h| format!(" ({})", inline(&h.to_string())))
+                .unwrap_or_default(),
             inline(&rule_name(c.code)),
             status,
             findings,
@@ -528,6 +534,7 @@ mod tests {
             location: None,
             evidence: Evidence::default(),
             fix: None,
+            hop: None,
             suppressed: None,
         }
     }
@@ -580,11 +587,13 @@ mod tests {
                     code,
                     status: "failed",
                     reason: None,
+                    hop: None,
                 })
                 .chain([CheckResult {
                     code: "OMS011",
                     status: "error",
                     reason: Some("cannot read x | y\nsecond".into()),
+                    hop: None,
                 }])
                 .collect(),
         }
@@ -699,7 +708,12 @@ mod tests {
             md.starts_with("# OMS upgrade precheck: 2.1.0 → 4.2.3\n"),
             "{md}"
         );
-        assert!(md.contains("- **Path:** 2.1.0 → 3.2.1 → 4.2.3 (2 hops; the rules are evaluated for the first hop, 2.1.0 → 3.2.1"), "{md}");
+        assert!(
+            md.contains(
+                "- **Path:** 2.1.0 → 3.2.1 → 4.2.3 (2 hops; the rules are evaluated for every hop"
+            ),
+            "{md}"
+        );
         // Inputs table: the pipe in the path is escaped, the hash is there.
         assert!(
             md.contains("| config | `regions/a\\|b/config.yaml` | `abab"),

@@ -195,14 +195,14 @@ fn help_markdown(meta: &RuleMeta) -> String {
     section("How to fix", &meta.docs.fix, false);
     section("Fix safety", &meta.docs.safety, false);
     section("Where it refines the guides", &meta.docs.refines, false);
+    section("Across hops", &meta.docs.hops, false);
     if !meta.docs.sources.is_empty() {
         out.push_str("\n### Sources\n\n");
         for s in &meta.docs.sources {
             out.push_str(&format!(
-                "- {} (`shared/seeds/{}`, lines {}): \"{}\"\n",
+                "- {}, {}: \"{}\"\n",
                 s.guide.trim(),
-                s.seed.trim(),
-                s.lines.trim(),
+                s.section.trim(),
                 s.quote.trim()
             ));
         }
@@ -217,7 +217,11 @@ fn result(f: &Finding, rules: &[RuleMeta], fingerprint: &str) -> Value {
         r.insert("ruleIndex".into(), json!(i));
     }
     r.insert("level".into(), json!(level(f.severity)));
-    r.insert("message".into(), json!({"text": f.message}));
+    let text = match &f.hop {
+        Some(h) => format!("[hop {h}] {}", f.message),
+        None => f.message.clone(),
+    };
+    r.insert("message".into(), json!({ "text": text }));
     r.insert("locations".into(), json!([location(f)]));
     r.insert(
         "partialFingerprints".into(),
@@ -256,6 +260,9 @@ fn result(f: &Finding, rules: &[RuleMeta], fingerprint: &str) -> Value {
     }
     let mut props = Map::new();
     props.insert("subject".into(), json!(f.subject));
+    if let Some(h) = &f.hop {
+        props.insert("hop".into(), json!(h));
+    }
     if !f.evidence.is_empty() {
         props.insert("evidence".into(), json!(f.evidence));
     }
@@ -353,6 +360,7 @@ fn fingerprints(findings: &[Finding]) -> Vec<String> {
                 f.subject.kind,
                 f.subject.id.as_str(),
                 f.location.as_ref().map_or("", |l| l.path.as_str()),
+                f.hop.as_ref().map_or("", |h| h.to.as_str()),
             ] {
                 h.update(part.as_bytes());
                 h.update([0u8]);
@@ -394,6 +402,7 @@ pub(crate) mod tests {
             location: None,
             evidence: Default::default(),
             fix: None,
+            hop: None,
             suppressed: None,
         }
     }
@@ -485,11 +494,13 @@ pub(crate) mod tests {
                     code: "OMS003",
                     status: "failed",
                     reason: None,
+                    hop: None,
                 },
                 CheckResult {
                     code: "OMS011",
                     status: "error",
                     reason: Some("backups/rm.sql: permission denied".into()),
+                    hop: None,
                 },
             ],
         }

@@ -28,7 +28,7 @@ use crate::catalog::RuleMeta;
 use crate::facts::Deployment;
 use crate::finding::{Finding, Severity, Subject};
 use crate::schema_map::SchemaMap;
-use crate::upgrade::{UpgradeGraph, UpgradePath};
+use crate::upgrade::{Fork, Procedure, UpgradeGraph, UpgradePath};
 use crate::version::Version;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -50,20 +50,49 @@ pub struct Context<'a> {
     /// Planned downtime in minutes (T2 − T1 of the guides).
     pub downtime_min: u64,
     pub heartbeat_threshold: u64,
+    /// The hop a per-hop rule is evaluated for; `None` for the rules whose verdict does
+    /// not depend on the hop (the engine runs those once).
+    pub hop: Option<&'a Hop>,
+}
+
+/// One documented hop of the upgrade path and its target guide's procedure.
+#[derive(Debug, Clone)]
+pub struct Hop {
+    pub from: Version,
+    pub to: Version,
+    pub procedure: Procedure,
 }
 
 impl Context<'_> {
+    /// The source of the hop under evaluation (the path's source outside a hop).
     pub fn from(&self) -> Version {
-        self.path.from
+        self.hop.map_or(self.path.from, |h| h.from)
     }
 
-    /// The target of this run's hop: rules are evaluated for the first hop only.
+    /// The target of the hop under evaluation (the path's target outside a hop).
     pub fn to(&self) -> Version {
-        self.path.first_stop()
+        self.hop.map_or(self.path.to, |h| h.to)
     }
 
-    pub fn correction_fork(&self) -> bool {
-        self.graph.runs_correction_package(self.from(), self.to())
+    /// Whether the hop runs the correction package, as its target's guide says; unknown
+    /// outside a hop or where no guide of the edition says.
+    pub fn correction_fork(&self) -> Fork<bool> {
+        self.hop
+            .map_or(Fork::Unknown, |h| h.procedure.correction_package)
+    }
+
+    /// Where the hop's guide leaves the correction package open, the words a finding adds
+    /// so the reader knows it was judged the strict way.
+    pub fn correction_unknown_note(&self) -> Option<String> {
+        let h = self.hop?;
+        (h.procedure.correction_package == Fork::Unknown).then(|| {
+            format!(
+                " (no {} guide known to omslint says whether the upgrade from {} to {} runs the correction package: judged as if it does)",
+                h.procedure.edition.name(),
+                h.from,
+                h.to
+            )
+        })
     }
 }
 
@@ -78,6 +107,9 @@ pub type CheckFn = fn(&Context<'_>, &'static RuleMeta) -> Outcome;
 pub struct Rule {
     pub meta: &'static RuleMeta,
     pub check: CheckFn,
+    /// The verdict depends on the hop (its versions or its guide's procedure): the engine
+    /// evaluates the rule once for every hop of the path.
+    pub per_hop: bool,
 }
 
 /// Builds a finding of this rule with no location, evidence or fix yet.
@@ -96,35 +128,39 @@ pub fn finding(
         location: None,
         evidence: Default::default(),
         fix: None,
+        hop: None,
         suppressed: None,
     }
 }
 
 /// Every rule, in code order.
 pub fn registry() -> Vec<Rule> {
-    let checks: [(&str, CheckFn); 16] = [
-        ("OMS001", oms001_unsupported_upgrade_path::check),
-        ("OMS002", oms002_console_port_change::check),
-        ("OMS003", oms003_duplicate_project_name::check),
-        ("OMS004", oms004_oblogproxy_task::check),
-        ("OMS005", oms005_incr_sync_missing_dbtype::check),
-        ("OMS006", oms006_incr_sync_missing_checkpoint::check),
-        ("OMS007", oms007_blackregionno_conflict::check),
-        ("OMS008", oms008_ha_enabled::check),
-        ("OMS009", oms009_store_refetch_window::check),
-        ("OMS010", oms010_heartbeat_table_bloat::check),
-        ("OMS011", oms011_backup_missing::check),
-        ("OMS012", oms012_config_inconsistent::check),
-        ("OMS013", oms013_cm_nodes_differ::check),
-        ("OMS014", oms014_project_not_ready::check),
-        ("OMS015", oms015_datahub_task_hidden::check),
-        ("OMS016", oms016_mount_paths::check),
+    const HOP: bool = true;
+    const ONCE: bool = false;
+    let checks: [(&str, CheckFn, bool); 16] = [
+        ("OMS001", oms001_unsupported_upgrade_path::check, ONCE),
+        ("OMS002", oms002_console_port_change::check, HOP),
+        ("OMS003", oms003_duplicate_project_name::check, HOP),
+        ("OMS004", oms004_oblogproxy_task::check, HOP),
+        ("OMS005", oms005_incr_sync_missing_dbtype::check, HOP),
+        ("OMS006", oms006_incr_sync_missing_checkpoint::check, HOP),
+        ("OMS007", oms007_blackregionno_conflict::check, HOP),
+        ("OMS008", oms008_ha_enabled::check, ONCE),
+        ("OMS009", oms009_store_refetch_window::check, ONCE),
+        ("OMS010", oms010_heartbeat_table_bloat::check, HOP),
+        ("OMS011", oms011_backup_missing::check, ONCE),
+        ("OMS012", oms012_config_inconsistent::check, HOP),
+        ("OMS013", oms013_cm_nodes_differ::check, ONCE),
+        ("OMS014", oms014_project_not_ready::check, ONCE),
+        ("OMS015", oms015_datahub_task_hidden::check, HOP),
+        ("OMS016", oms016_mount_paths::check, ONCE),
     ];
     checks
         .into_iter()
-        .map(|(code, check)| Rule {
+        .map(|(code, check, per_hop)| Rule {
             meta: crate::catalog::lookup(code).expect("every registered rule has metadata"),
             check,
+            per_hop,
         })
         .collect()
 }

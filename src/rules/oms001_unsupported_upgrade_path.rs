@@ -1,41 +1,14 @@
-//! OMS001: the upgrade path is not one the guides allow.
+//! OMS001: the upgrade path is not one the guides document, or reaches past them.
 
 use super::{finding, Context, Outcome};
 use crate::catalog::RuleMeta;
 use crate::finding::{Severity, Subject};
-use crate::upgrade::PathProblem;
+use crate::upgrade::Edition;
 
 pub fn check(ctx: &Context<'_>, meta: &'static RuleMeta) -> Outcome {
     let p = ctx.path;
-    let Some(problem) = &p.problem else {
+    let Some(message) = ctx.graph.explain(p) else {
         return Outcome::Ran(Vec::new());
-    };
-    let message = match problem {
-        PathProblem::NotNewer => format!(
-            "the target {} is not newer than the source {}: OMS does not downgrade (roll back from the backups instead)",
-            p.to, p.from
-        ),
-        PathProblem::EditionChange => format!(
-            "the source {} is {} and the target {} is {}: the guides give no upgrade between editions",
-            p.from,
-            p.from.edition(),
-            p.to,
-            p.to.edition()
-        ),
-        PathProblem::NeedsStops => format!(
-            "{} cannot be upgraded to {} directly; upgrade through the required stops: {}",
-            p.from,
-            p.to,
-            p.display()
-        ),
-        PathProblem::FreshOnly => format!(
-            "{} is deployed fresh only: no upgrade from {} leads to it",
-            p.to, p.from
-        ),
-        PathProblem::NoPath => format!(
-            "no upgrade path from {} to {} in the upgrade graph (rules/upgrade-paths.yaml)",
-            p.from, p.to
-        ),
     };
     let mut f = finding(meta, Severity::Error, Subject::deployment(), message);
     f.evidence.insert("from".into(), p.from.to_string().into());
@@ -46,6 +19,28 @@ pub fn check(ctx: &Context<'_>, meta: &'static RuleMeta) -> Outcome {
             .iter()
             .map(|v| v.to_string())
             .collect::<Vec<_>>()
+            .into(),
+    );
+    if !p.documented() {
+        let (known, source) = ctx.graph.known_versions(Edition::of(p.from));
+        f.evidence.insert(
+            "known_versions".into(),
+            known
+                .iter()
+                .map(|v| v.to_string())
+                .collect::<Vec<_>>()
+                .into(),
+        );
+        f.evidence.insert("known_from".into(), source.into());
+    }
+    f.evidence.insert(
+        "upgrade_graph".into(),
+        ctx.graph
+            .origin
+            .as_ref()
+            .map_or("built-in (rules/upgrade-paths.yaml)".to_string(), |p| {
+                p.display().to_string()
+            })
             .into(),
     );
     Outcome::Ran(vec![f])

@@ -11,6 +11,7 @@ use crate::facts::collation;
 use crate::facts::{Project, ProjectFacts};
 use crate::finding::{Applicability, Finding, Fix, FixKind, Severity, Subject};
 use crate::fix::sql;
+use crate::upgrade::Fork;
 
 /// A new name for a duplicate: derived from the project (so a re-run gives the same
 /// name), within the column's length, and free under the collation.
@@ -66,11 +67,15 @@ fn group_findings(
     group: &[Project],
     new_names: &HashMap<&str, String>,
 ) -> Vec<Finding> {
-    let severity = if ctx.correction_fork() {
+    // Where no guide says whether the hop runs the correction package, the strict
+    // verdict: unknown is never a pass.
+    let fork = ctx.correction_fork() != Fork::Known(false);
+    let severity = if fork {
         Severity::Error
     } else {
         Severity::Notice
     };
+    let unknown_note = ctx.correction_unknown_note().unwrap_or_default();
     let Some((kept, rest)) = group.split_first() else {
         return Vec::new();
     };
@@ -92,8 +97,8 @@ fn group_findings(
                     p.name,
                     kept.id,
                     kept.name,
-                    if ctx.correction_fork() { " before the correction package runs" } else { "" }
-                ),
+                    if fork { " before the correction package runs" } else { "" }
+                ) + &unknown_note,
             );
             f.evidence.insert("table".into(), facts.table.clone().into());
             f.evidence.insert("collation".into(), collation_name.clone().into());

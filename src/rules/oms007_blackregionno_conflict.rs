@@ -11,15 +11,18 @@ use super::{finding, Context, Outcome};
 use crate::catalog::RuleMeta;
 use crate::facts::{DbRole, SettingOrigin};
 use crate::finding::{Severity, Subject};
+use crate::upgrade::Fork;
 
 pub fn check(ctx: &Context<'_>, meta: &'static RuleMeta) -> Outcome {
-    if !ctx.correction_fork() {
+    // Unknown (no guide of the edition says): checked, the strict way.
+    if ctx.correction_fork() == Fork::Known(false) {
         return Outcome::Skipped(format!(
             "applies in the correction-package fork only ({} → {} does not run it)",
             ctx.from(),
             ctx.to()
         ));
     }
+    let unknown_note = ctx.correction_unknown_note().unwrap_or_default();
     let d = ctx.deployment;
     let m = &d.metadb;
     for facts in [&m.projects, &m.sync_projects] {
@@ -105,7 +108,7 @@ pub fn check(ctx: &Context<'_>, meta: &'static RuleMeta) -> Outcome {
                     "{origin} = {value} for {}, which differs from its region's cm_location ({expected_text}), while OceanBase data source(s) {} are both a sync destination and another project's source: contact OMS support before the correction package runs",
                     c.name,
                     cyclic.join(", ")
-                ),
+                ) + unknown_note.as_str(),
             );
             f.location = setting_location(c, "blackRegionNo").filter(|_| row.is_none());
             if let Some(id) = row {

@@ -6,15 +6,16 @@ use crate::catalog::RuleMeta;
 use crate::facts::DbRole;
 use crate::finding::{Applicability, Fix, FixKind, Severity, Subject};
 use crate::fix::sql;
-use crate::version::Version;
+use crate::upgrade::{Cleanup, Fork};
 
-/// The 4.2 guides' swap-table procedure keeps the newest row; the older guides DELETE.
-fn cleanup_sql(ctx: &Context<'_>, db: &str) -> String {
+/// The hop's guide's clean-up: the 4.2 guides' swap-table procedure keeps the newest row;
+/// the older guides DELETE.
+fn cleanup_sql(ctx: &Context<'_>, db: &str, how: Cleanup) -> String {
     let t = &ctx.schema.heartbeat.table;
     let id = sql::ident(&ctx.schema.heartbeat.id);
     let q = |s: &str| sql::ident(s);
     let use_db = format!("USE {};\n", sql::ident(db));
-    if ctx.to().release() >= Version::new(4, 2, 0).release() {
+    if how == Cleanup::Swap {
         let bak = format!("{t}_bak");
         let bak2 = format!("{t}_bak2");
         format!(
@@ -60,12 +61,25 @@ pub fn check(ctx: &Context<'_>, meta: &'static RuleMeta) -> Outcome {
         f.evidence.insert("rows".into(), stats.rows.into());
         f.evidence
             .insert("threshold".into(), ctx.heartbeat_threshold.into());
+        let how = match ctx.hop.map(|h| h.procedure.heartbeat_cleanup) {
+            Some(Fork::Known(how)) => how,
+            _ => {
+                f.message.push_str(&format!(
+                    "; no {} guide known to omslint gives the clean-up for the upgrade from {} to {}: ask OMS support which statement to run",
+                    crate::upgrade::Edition::of(ctx.to()).name(),
+                    ctx.from(),
+                    ctx.to()
+                ));
+                out.push(f);
+                continue;
+            }
+        };
         f.fix = Some(Box::new(Fix {
             kind: FixKind::Sql,
             applicability: Applicability::Unsafe,
             description: "keep only the newest heartbeat row; run only after every OMS container has stopped (heartbeats written meanwhile would be lost); the rows cannot be restored except from the backup".into(),
             database: Some(db.name.clone()),
-            sql: Some(cleanup_sql(ctx, &db.name)),
+            sql: Some(cleanup_sql(ctx, &db.name, how)),
             rollback_sql: None,
             patch: None,
             apply: None,

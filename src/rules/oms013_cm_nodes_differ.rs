@@ -17,7 +17,7 @@ pub fn check(ctx: &Context<'_>, meta: &'static RuleMeta) -> Outcome {
             meta,
             Severity::Notice,
             Subject::deployment(),
-            "the regions list different cm_nodes: run docker_init.sh on every node, not on one node per region".to_string(),
+            "the regions list different cm_nodes: docker_init.sh then runs on more than one node (on every node in the Enterprise guides, once per region in the Community Edition guides); omslint plan gives the nodes of each hop".to_string(),
         );
         for (id, nodes) in &node_sets {
             f.evidence
