@@ -160,7 +160,8 @@ impl SchemaMap {
         })
     }
 
-    fn entries(&self) -> [(TableFact, Role, &str); 8] {
+    /// Every fact with the role of the database that holds it and its table.
+    pub fn entries(&self) -> [(TableFact, Role, &str); 8] {
         [
             (
                 TableFact::Projects,

@@ -5,72 +5,17 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
+use common::json;
 use common::mariadb::MariaDb;
-use common::{fixture, json};
-use serde::Deserialize;
+use common::scenarios::{case_args, copy_without_dumps, deployments, run};
 
 const LINT_PASSWORD: &str = "S3cr3t-lint-pw";
 
-#[derive(Debug, Deserialize)]
-struct Case {
-    #[serde(default)]
-    args: Vec<String>,
-}
-
-fn deployments() -> Vec<PathBuf> {
-    let mut v = vec![fixture("sample")];
-    let mut cases: Vec<PathBuf> = std::fs::read_dir(fixture("cases"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.join("metadb").is_dir())
-        .collect();
-    cases.sort();
-    v.extend(cases);
-    v
-}
-
-fn copy_without_dumps(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let p = e.unwrap().path();
-        let name = p.file_name().unwrap();
-        if name == "metadb" {
-            continue;
-        }
-        let status = Command::new("cp")
-            .arg("-a")
-            .arg(&p)
-            .arg(to.join(name))
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-}
-
-fn run(dir: &Path, args: &[String], env_password: bool) -> common::Out {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_omslint"));
-    cmd.args(args)
-        .current_dir(dir)
-        .env("SOURCE_DATE_EPOCH", "1795000000");
-    if env_password {
-        cmd.env("OMSLINT_METADB_PASSWORD", LINT_PASSWORD);
-    } else {
-        cmd.env_remove("OMSLINT_METADB_PASSWORD");
-    }
-    let out = cmd.output().unwrap();
-    common::Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
 #[test]
 fn live_and_dump_lint_agree_on_every_fixture() {
-    let db = MariaDb::start();
+    // Not UTC, as OceanBase's default (+08:00): TIMESTAMP columns must read the same live
+    // as in a dump, which mariadb-dump writes in UTC.
+    let db = MariaDb::start_with(&["--default-time-zone=+08:00".to_string()]);
     db.sql(&format!(
         "CREATE USER 'lint'@'127.0.0.1' IDENTIFIED BY '{LINT_PASSWORD}'; GRANT SELECT ON *.* TO 'lint'@'127.0.0.1'"
     ));
@@ -82,14 +27,10 @@ fn live_and_dump_lint_agree_on_every_fixture() {
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
         // A fresh MetaDB for each deployment: their databases share names.
         db.load_deployment(&dir);
-        let case: Case = std::fs::read_to_string(dir.join("case.yaml"))
-            .ok()
-            .and_then(|t| serde_saphyr::from_str(&t).ok())
-            .unwrap_or(Case { args: Vec::new() });
         let mut args: Vec<String> =
             vec!["lint".into(), ".".into(), "--format".into(), "json".into()];
-        args.extend(case.args.iter().cloned());
-        let offline = run(&dir, &args, false);
+        args.extend(case_args(&dir));
+        let offline = run(&dir, &args, None);
         let live_dir = work.join(&name);
         copy_without_dumps(&dir, &live_dir);
         let mut live_args = args.clone();
@@ -99,7 +40,7 @@ fn live_and_dump_lint_agree_on_every_fixture() {
             "--ssl-mode".into(),
             "disabled".into(),
         ]);
-        let live = run(&live_dir, &live_args, true);
+        let live = run(&live_dir, &live_args, Some(LINT_PASSWORD));
         if name.contains("missing-db") {
             // config.yaml names a database no dump holds: offline that is an OMS012
             // finding; live it is a source that cannot be read (exit 3, one clear line).

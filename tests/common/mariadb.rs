@@ -1,10 +1,15 @@
 //! A real MariaDB server for tests: Debian's mariadbd started on 127.0.0.1 on a free port
 //! in a temporary data directory, stopped by its PID when the handle drops, whatever
 //! happened in the test. A server that cannot start fails the test: it never skips.
+//!
+//! `Client` runs Debian's `mariadb` client and `mariadb-dump` against any server that
+//! speaks the protocol (this MariaDB over its socket, seekdb over TCP): `MariaDb` and
+//! `SeekDb` dereference to theirs, so `db.sql(…)`, `db.load(…)`, `db.dump(…)` work on both.
 
 #![allow(dead_code)]
 
 use std::net::TcpListener;
+use std::ops::Deref;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -14,9 +19,17 @@ pub struct MariaDb {
     pub port: u16,
     pub socket: PathBuf,
     child: Child,
+    client: Client,
 }
 
-fn find(name: &str) -> PathBuf {
+impl Deref for MariaDb {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        &self.client
+    }
+}
+
+pub fn find(name: &str) -> PathBuf {
     for dir in [
         "/usr/sbin",
         "/usr/bin",
@@ -32,7 +45,7 @@ fn find(name: &str) -> PathBuf {
     panic!("{name} is not installed: the tests need Debian's mariadb-server and mariadb-client (scripts/test.sh installs them)");
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -88,6 +101,7 @@ impl MariaDb {
                 port,
                 socket: socket.clone(),
                 child,
+                client: Client::socket(&socket),
             };
             let deadline = Instant::now() + Duration::from_secs(60);
             while Instant::now() < deadline {
@@ -114,22 +128,50 @@ impl MariaDb {
         let _ = std::fs::remove_dir_all(&dir);
         panic!("MariaDB exited at start 3 times:\n{}", logs.join("\n---\n"));
     }
+}
+
+/// How the `mariadb` client and `mariadb-dump` reach one server, as one user.
+#[derive(Debug, Clone)]
+pub struct Client {
+    /// Connection options, after `--no-defaults`.
+    conn: Vec<String>,
+}
+
+impl Client {
+    /// root, no password, over a unix socket.
+    pub fn socket(socket: &Path) -> Client {
+        Client {
+            conn: vec![
+                "--protocol=socket".into(),
+                format!("--socket={}", socket.display()),
+                "-uroot".into(),
+            ],
+        }
+    }
+
+    /// A user over TCP on 127.0.0.1 (the password, when given, is a test's own).
+    pub fn tcp(port: u16, user: &str, password: Option<&str>) -> Client {
+        let mut conn = vec![
+            "--protocol=tcp".into(),
+            "-h127.0.0.1".into(),
+            format!("-P{port}"),
+            format!("-u{user}"),
+        ];
+        conn.extend(password.map(|p| format!("--password={p}")));
+        Client { conn }
+    }
 
     fn client(&self) -> Command {
         let mut c = Command::new(find("mariadb"));
-        c.arg("--no-defaults")
-            .arg("--protocol=socket")
-            .arg(format!("--socket={}", self.socket.display()))
-            .args([
-                "-uroot",
-                "--batch",
-                "--skip-column-names",
-                "--default-character-set=utf8mb4",
-            ]);
+        c.arg("--no-defaults").args(&self.conn).args([
+            "--batch",
+            "--skip-column-names",
+            "--default-character-set=utf8mb4",
+        ]);
         c
     }
 
-    fn try_sql(&self, sql: &str) -> Result<String, String> {
+    pub fn try_sql(&self, sql: &str) -> Result<String, String> {
         let out = self
             .client()
             .args(["-e", sql])
@@ -179,25 +221,31 @@ impl MariaDb {
     pub fn dump_databases(&self, databases: &[&str], to: &Path) {
         let mut args = vec!["--databases"];
         args.extend_from_slice(databases);
-        self.run_dump(&args, to);
+        self.dump_with(&["--single-transaction", "--skip-dump-date"], &args, to);
     }
 
     /// Dumps one database with the real mariadb-dump.
     pub fn dump(&self, database: &str, to: &Path) {
-        self.run_dump(&[database], to);
+        self.dump_with(
+            &["--single-transaction", "--skip-dump-date"],
+            &[database],
+            to,
+        );
     }
 
-    fn run_dump(&self, what: &[&str], to: &Path) {
+    /// Runs mariadb-dump with these options (e.g. the guides' `--triggers=false`) on
+    /// `what` (databases, or `--databases a b`), writing its output to `to`.
+    pub fn dump_with(&self, options: &[&str], what: &[&str], to: &Path) {
         let out = Command::new(find("mariadb-dump"))
             .arg("--no-defaults")
-            .arg(format!("--socket={}", self.socket.display()))
-            .args(["-uroot", "--single-transaction", "--skip-dump-date"])
+            .args(&self.conn)
+            .args(options)
             .args(what)
             .output()
             .expect("mariadb-dump runs");
         assert!(
             out.status.success(),
-            "mariadb-dump: {}",
+            "mariadb-dump {options:?} {what:?}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
         std::fs::write(to, out.stdout).expect("write dump");
@@ -206,7 +254,8 @@ impl MariaDb {
     /// Drops every user database, then loads a deployment's `metadb/*.sql` dumps, each
     /// into the database its header names; returns the dump files, sorted.
     pub fn load_deployment(&self, dir: &Path) -> Vec<PathBuf> {
-        let existing = self.sql("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME NOT IN ('mysql','information_schema','performance_schema','sys')");
+        // The system schemas of MariaDB and of OceanBase (seekdb).
+        let existing = self.sql("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME NOT IN ('mysql','information_schema','performance_schema','sys','oceanbase','__recyclebin','__public')");
         for d in existing.lines().filter(|l| !l.trim().is_empty()) {
             self.sql(&format!("DROP DATABASE `{}`", d.trim()));
         }

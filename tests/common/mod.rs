@@ -3,6 +3,8 @@
 #![allow(dead_code)]
 
 pub mod mariadb;
+pub mod scenarios;
+pub mod seekdb;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

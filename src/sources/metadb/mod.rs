@@ -70,6 +70,9 @@ pub async fn with_timeout<T>(
 }
 
 /// A read-only session; `preferred` TLS falls back to plain when the server has none.
+/// TIMESTAMP values are read in UTC, as mysqldump and mariadb-dump write them
+/// (`SET TIME_ZONE='+00:00'`): the live MetaDB and its dumps give the same facts whatever
+/// the server's time zone (OceanBase's default is +08:00).
 async fn connect(t: &Target) -> Result<Conn> {
     let mut conn = connect_session(t).await?;
     with_timeout(
@@ -77,6 +80,13 @@ async fn connect(t: &Target) -> Result<Conn> {
         t.query_timeout_s,
         "cannot make the session read-only",
         conn.query_drop("SET SESSION TRANSACTION READ ONLY"),
+    )
+    .await?;
+    with_timeout(
+        t,
+        t.query_timeout_s,
+        "cannot set the session time zone to UTC",
+        conn.query_drop("SET time_zone = '+00:00'"),
     )
     .await?;
     Ok(conn)
@@ -132,27 +142,72 @@ fn in_list(names: &[String]) -> String {
         .join(", ")
 }
 
-/// Checks SELECT grants and that every database exists, before reading anything.
-async fn preflight(t: &Target, conn: &mut Conn, dbs: &[String]) -> Result<()> {
-    let grants: Vec<String> = strings(t, conn, "SHOW GRANTS", "cannot read its own grants")
-        .await?
-        .into_iter()
-        .filter_map(|r| r.into_iter().next().flatten())
-        .collect();
-    let missing = grants::missing_select(&grants, dbs);
-    if !missing.is_empty() {
-        return Err(Error::CheckFailed(format!(
-            "MetaDB {}: user lacks SELECT on {} (grant it with: {})",
-            t.address(),
-            missing.join(", "),
-            missing
-                .iter()
-                .map(|d| format!("GRANT SELECT ON {}.* TO <user>", sql::ident(d)))
-                .collect::<Vec<_>>()
-                .join("; ")
-        )));
+/// The tables the checks need in a database of this role: the schema map's.
+fn needed_tables(schema: &SchemaMap, role: DbRole) -> Vec<&str> {
+    let mut v: Vec<&str> = Vec::new();
+    for (_, r, table) in schema.entries() {
+        if r.db_role() == role && !v.iter().any(|t| t.eq_ignore_ascii_case(table)) {
+            v.push(table);
+        }
     }
-    let present: Vec<String> = strings(
+    v
+}
+
+/// `SELECT 1 FROM db.table LIMIT 0`: reads no row, and the server says whether this user
+/// may read the table, through whatever grant or role.
+async fn probe(t: &Target, conn: &mut Conn, db: &str, table: &str) -> Result<grants::Access> {
+    let q = format!("SELECT 1 FROM {} LIMIT 0", sql::table(Some(db), table));
+    let what = format!("cannot read {db}.{table}");
+    let secs = t.query_timeout_s;
+    match tokio::time::timeout(Duration::from_secs(secs), conn.query_drop(q)).await {
+        Ok(Ok(())) => Ok(grants::Access::Readable),
+        Ok(Err(mysql_async::Error::Server(e))) => {
+            grants::classify(e.code).ok_or_else(|| failed(t, &what, e))
+        }
+        Ok(Err(e)) => Err(failed(t, &what, e)),
+        Err(_) => Err(failed(t, &what, format!("no answer within {secs} s"))),
+    }
+}
+
+/// A hint when the user holds roles that are not active in its session (a role counts
+/// only as a default role, `SET DEFAULT ROLE`). Best effort: a server that knows no
+/// roles gives no hint.
+async fn inactive_role_hint(t: &Target, conn: &mut Conn) -> String {
+    let Ok(lines) = strings(t, conn, "SHOW GRANTS", "cannot read its own grants").await else {
+        return String::new();
+    };
+    let has_role = lines
+        .iter()
+        .filter_map(|r| r.first().cloned().flatten())
+        .any(|l| grants::is_role_grant(&l));
+    if !has_role {
+        return String::new();
+    }
+    let active = strings(t, conn, "SELECT CURRENT_ROLE()", "cannot read its roles")
+        .await
+        .ok()
+        .and_then(|r| r.into_iter().next())
+        .and_then(|r| r.into_iter().next().flatten())
+        .is_some_and(|r| !r.is_empty() && !r.eq_ignore_ascii_case("NONE"));
+    if active {
+        String::new()
+    } else {
+        "; the user holds a role that is not active at login: make it a default role (SET DEFAULT ROLE r TO <user>; on MariaDB, SET DEFAULT ROLE r FOR <user>)".into()
+    }
+}
+
+/// Before reading anything: every database config.yaml names exists, and this user can
+/// read every table the checks need there. `defs` are the tables information_schema
+/// shows this user; a needed table missing there is probed under its schema-map name.
+async fn preflight(
+    t: &Target,
+    conn: &mut Conn,
+    dbs: &[String],
+    schema: &SchemaMap,
+    roles: &HashMap<String, DbRole>,
+    defs: &BTreeMap<(String, String), TableDef>,
+) -> Result<()> {
+    let visible: Vec<String> = strings(
         t,
         conn,
         &format!(
@@ -165,16 +220,72 @@ async fn preflight(t: &Target, conn: &mut Conn, dbs: &[String]) -> Result<()> {
     .into_iter()
     .filter_map(|r| r.into_iter().next().flatten())
     .collect();
-    let absent: Vec<&String> = dbs.iter().filter(|d| !present.contains(d)).collect();
-    if !absent.is_empty() {
+    let mut probes = Vec::new();
+    for db in dbs {
+        let role = roles.get(db).copied().unwrap_or(DbRole::Unknown);
+        for table in needed_tables(schema, role) {
+            let name = defs
+                .keys()
+                .find(|(d, n)| d == db && n.eq_ignore_ascii_case(table))
+                .map_or(table, |(_, n)| n.as_str());
+            let access = probe(t, conn, db, name).await?;
+            if access == grants::Access::Readable && !defs.contains_key(&(db.clone(), name.into()))
+            {
+                // Readable, yet information_schema does not show its columns: reading it
+                // by guess would be a pass on data never seen.
+                return Err(Error::CheckFailed(format!(
+                    "MetaDB {}: {db}.{name} can be read but information_schema.COLUMNS does not list it for this user, so its columns are unknown",
+                    t.address()
+                )));
+            }
+            probes.push(grants::Probe {
+                db: db.clone(),
+                table: name.to_string(),
+                access,
+            });
+        }
+    }
+    let verdict = grants::judge(dbs, &visible, &probes);
+    if !verdict.missing.is_empty() {
+        let hidden: Vec<&str> = verdict
+            .missing
+            .iter()
+            .map(grants::Missing::database)
+            .filter(|d| !visible.iter().any(|v| v == d))
+            .collect();
+        let hidden = if hidden.is_empty() {
+            String::new()
+        } else {
+            // MariaDB and MySQL hide a database the user has no privilege on.
+            format!(
+                "; the server does not tell this user whether {} exist{}",
+                hidden.join(", "),
+                if hidden.len() == 1 { "s" } else { "" }
+            )
+        };
+        let hint = inactive_role_hint(t, conn).await;
+        return Err(Error::CheckFailed(format!(
+            "MetaDB {}: user lacks SELECT on {} (grant it with: {}){hidden}{hint}",
+            t.address(),
+            verdict
+                .missing
+                .iter()
+                .map(grants::Missing::names)
+                .collect::<Vec<_>>()
+                .join(", "),
+            verdict
+                .missing
+                .iter()
+                .flat_map(grants::Missing::grants)
+                .collect::<Vec<_>>()
+                .join("; ")
+        )));
+    }
+    if !verdict.absent.is_empty() {
         return Err(Error::CheckFailed(format!(
             "MetaDB {}: database {} named in config.yaml does not exist",
             t.address(),
-            absent
-                .iter()
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
+            verdict.absent.join(", ")
         )));
     }
     Ok(())
@@ -348,8 +459,8 @@ async fn read(
         ));
     }
     let mut conn = connect(t).await?;
-    preflight(t, &mut conn, &dbs).await?;
     let defs = table_defs(t, &mut conn, &dbs).await?;
+    preflight(t, &mut conn, &dbs, schema, roles, &defs).await?;
     drop(conn);
     let per_db: Vec<(String, Vec<TableDef>)> = dbs
         .iter()
