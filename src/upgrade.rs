@@ -730,12 +730,14 @@ impl Validator<'_> {
             let correction = match &t.correction_package {
                 CorrectionFile::Word(w) if w == "none" => CorrectionRule::None,
                 CorrectionFile::Word(w) if w == "unknown" => CorrectionRule::Unknown,
-                CorrectionFile::Word(w) => return Err(self.fail(
-                    w,
-                    format!(
+                CorrectionFile::Word(w) => {
+                    return Err(self.fail(
+                        w,
+                        format!(
                         "targets.correction_package: {w:?} is not none, unknown or {{from, below}}"
                     ),
-                )),
+                    ))
+                }
                 CorrectionFile::Sources { from, below } => CorrectionRule::Sources {
                     from: self.version(e, from, "targets.correction_package.from")?,
                     below: self.version(e, below, "targets.correction_package.below")?,
@@ -794,10 +796,14 @@ impl Validator<'_> {
             }
         }
         let template = f.image_tag.template.clone();
-        if !template.contains("{version}") && !template.contains("{version_lower}") {
+        let plain = template
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_.-{}".contains(c));
+        if !plain || !template.contains("{version}") && !template.contains("{version_lower}") {
             return Err(self.fail(
                 &template,
-                "image_tag.template: it must contain {version} or {version_lower}".into(),
+                "image_tag.template: letters, digits, _ . - and {version} or {version_lower}"
+                    .into(),
             ));
         }
         Ok(EditionGraph {

@@ -149,6 +149,57 @@ impl ConfigFile {
         })
     }
 
+    /// Every value of a key that lands in a runbook command and is not what the key
+    /// says (an IP or host name, a port, a database…): (key, line, column, why). Such a
+    /// value is never written into a command.
+    pub fn value_problems(&self) -> Vec<(&'static str, u64, u64, String)> {
+        use crate::values::{check, Kind};
+        const KEYS: [(&str, Kind); 8] = [
+            ("oms_meta_host", Kind::Host),
+            ("oms_meta_port", Kind::Port),
+            ("oms_meta_user", Kind::User),
+            ("drc_rm_db", Kind::Database),
+            ("drc_cm_db", Kind::Database),
+            ("drc_cm_heartbeat_db", Kind::Database),
+            ("cm_region", Kind::Region),
+            ("cm_url", Kind::Url),
+        ];
+        let mut out = Vec::new();
+        for (key, kind) in KEYS {
+            let Some(e) = self.get(key) else { continue };
+            let why = match &e.value {
+                ConfigValue::Null => continue,
+                ConfigValue::Str(s) if s.trim().is_empty() => continue,
+                v => match v.scalar_text() {
+                    Some(text) => check(kind, text.trim()).err(),
+                    None => Some(format!("a list or mapping is not {}", kind.describe())),
+                },
+            };
+            if let Some(why) = why {
+                out.push((key, e.line, e.column, format!("{key}: {why}")));
+            }
+        }
+        if let Some(e) = self.get("cm_nodes") {
+            match &e.value {
+                ConfigValue::List(_) | ConfigValue::Str(_) => {
+                    for n in self.nodes() {
+                        if let Err(why) = check(Kind::Host, &n) {
+                            out.push(("cm_nodes", e.line, e.column, format!("cm_nodes: {why}")));
+                        }
+                    }
+                }
+                ConfigValue::Null => {}
+                _ => out.push((
+                    "cm_nodes",
+                    e.line,
+                    e.column,
+                    "cm_nodes must be a list of the region's node IPs".to_string(),
+                )),
+            }
+        }
+        out
+    }
+
     pub fn nodes(&self) -> Vec<String> {
         match self.get("cm_nodes").map(|e| &e.value) {
             Some(ConfigValue::List(v)) => v.clone(),
@@ -434,7 +485,27 @@ pub struct Container {
     pub image: String,
     /// (container destination, host source) of every bind mount.
     pub binds: Vec<(String, String)>,
+    /// (container destination, volume name) of every named volume.
+    pub volumes: Vec<(String, String)>,
     pub env_keys: Vec<String>,
+    /// The node IP the container was started with (`-e OMS_HOST_IP=`): the one
+    /// environment value kept, an address and never a secret.
+    pub host_ip: Option<String>,
+    /// The line of the file where this container's element starts.
+    pub line: u64,
+    /// The line of each value read (name, image, bind sources, volumes, host IP), for
+    /// diagnostics that point at it.
+    pub value_lines: Vec<(String, u64)>,
+}
+
+impl Container {
+    /// The line where `value` was read, else where the container starts.
+    pub fn line_of(&self, value: &str) -> u64 {
+        self.value_lines
+            .iter()
+            .find(|(v, _)| v == value)
+            .map_or(self.line, |(_, l)| *l)
+    }
 }
 
 #[derive(Debug, Clone, Default)]

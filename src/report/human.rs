@@ -11,6 +11,7 @@ use miette::{
 };
 
 use super::Report;
+use crate::escape::terminal::visible;
 use crate::finding::{Finding, Severity};
 
 pub struct Style {
@@ -26,7 +27,7 @@ fn snippet_source(path: &str) -> Option<String> {
         return None;
     }
     let text = String::from_utf8(std::fs::read(p).ok()?).ok()?;
-    Some(crate::sources::redact::redact_text(&text))
+    Some(visible(&crate::sources::redact::redact_text(&text)))
 }
 
 fn offset_of(text: &str, line: u64, column: u64) -> Option<usize> {
@@ -44,8 +45,8 @@ fn offset_of(text: &str, line: u64, column: u64) -> Option<usize> {
 
 fn render_finding(out: &mut String, f: &Finding, handler: &GraphicalReportHandler) {
     let message = match &f.hop {
-        Some(h) => format!("[hop {h}] {}", f.message),
-        None => f.message.clone(),
+        Some(h) => format!("[hop {h}] {}", visible(&f.message)),
+        None => visible(&f.message),
     };
     let mut diag = MietteDiagnostic::new(message)
         .with_code(format!("{}({})", f.code, f.rule))
@@ -55,12 +56,16 @@ fn render_finding(out: &mut String, f: &Finding, handler: &GraphicalReportHandle
             Severity::Notice => MSeverity::Advice,
         });
     if let Some(fix) = &f.fix {
-        let mut help = format!("fix ({}): {}", fix.applicability.as_str(), fix.description);
+        let mut help = format!(
+            "fix ({}): {}",
+            fix.applicability.as_str(),
+            visible(&fix.description)
+        );
         if let Some(sql) = &fix.sql {
-            let _ = write!(help, "\n{sql}");
+            let _ = write!(help, "\n{}", visible(sql));
         }
         if let Some(patch) = &fix.patch {
-            let _ = write!(help, "\n{}", patch.trim_end());
+            let _ = write!(help, "\n{}", visible(patch.trim_end()));
         }
         diag = diag.with_help(help);
     }
@@ -82,7 +87,7 @@ fn render_finding(out: &mut String, f: &Finding, handler: &GraphicalReportHandle
             let mut text = if f.subject.kind == "deployment" {
                 "deployment".to_string()
             } else {
-                format!("{} {}", f.subject.kind, f.subject.id)
+                format!("{} {}", f.subject.kind, visible(&f.subject.id))
             };
             if let Some(loc) = &f.location {
                 let _ = write!(text, " ({}:{})", loc.path, loc.line);
@@ -109,9 +114,20 @@ impl HelpSuffix for MietteDiagnostic {
 }
 
 fn subject_label(f: &Finding) -> String {
+    if f.subject.kind == "deployment" && f.subject.id == "deployment" {
+        return match &f.subject.name {
+            Some(n) => format!("deployment ({})", visible(n)),
+            None => "deployment".into(),
+        };
+    }
     match &f.subject.name {
-        Some(n) => format!("{} {} ({n})", f.subject.kind, f.subject.id),
-        None => format!("{} {}", f.subject.kind, f.subject.id),
+        Some(n) => format!(
+            "{} {} ({})",
+            f.subject.kind,
+            visible(&f.subject.id),
+            visible(n)
+        ),
+        None => format!("{} {}", f.subject.kind, visible(&f.subject.id)),
     }
 }
 
@@ -172,7 +188,7 @@ pub fn render(report: &Report, style: &Style) -> String {
             Cell::new(count(Severity::Error)),
             Cell::new(count(Severity::Warning)),
             Cell::new(count(Severity::Notice)),
-            Cell::new(c.reason.clone().unwrap_or_default()),
+            Cell::new(visible(c.reason.as_deref().unwrap_or_default())),
         ]);
     }
     let _ = writeln!(out, "{table}");

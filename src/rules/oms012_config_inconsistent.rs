@@ -96,16 +96,39 @@ impl Checker<'_, '_> {
                 );
             }
         }
+        for (_, line, column, why) in c.value_problems() {
+            let f = self.report(
+                subject(),
+                None,
+                format!("{why}: a value that is not what its key says can reach no command of the runbook; correct it in {}", c.path.display()),
+            );
+            f.location = Some(Location {
+                path: c.path.display().to_string(),
+                line,
+                column,
+            });
+        }
         if let Some(e) = c.get("cm_location") {
             match e.value.as_int() {
                 Some(l) if (0..=127).contains(&l) => {
                     let to = self.ctx.to();
                     if l != 0 && to.release() == (3, 2, 1) && self.ctx.from() < to {
-                        let fix = self.patch(c, "cm_location", "0", "upgrades to 3.2.1 require 0");
+                        // With several regions, 0 everywhere repeats cm_location, which this
+                        // rule reports too: a fix that trades one error for another is not
+                        // safe, so none is offered.
+                        let fix = if multi {
+                            None
+                        } else {
+                            self.patch(c, "cm_location", "0", "upgrades to 3.2.1 require 0")
+                        };
                         let f = self.report(
                             subject(),
                             Some((c, "cm_location")),
-                            format!("cm_location is {l}: an upgrade to 3.2.1 from an older version requires cm_location 0"),
+                            if multi {
+                                format!("cm_location is {l}: an upgrade to 3.2.1 from an older version requires cm_location 0, and with several regions each region needs its own cm_location: no value satisfies both; ask OMS support how to take this deployment to 3.2.1")
+                            } else {
+                                format!("cm_location is {l}: an upgrade to 3.2.1 from an older version requires cm_location 0")
+                            },
                         );
                         f.fix = fix.map(Box::new);
                     }

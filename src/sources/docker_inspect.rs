@@ -38,6 +38,9 @@ pub fn parse_docker_inspect(path: &Path, text: &str) -> Result<DockerInspect> {
         }
     };
     let mut containers = Vec::with_capacity(items.len());
+    // Elements start at the lines of the top-level objects, in order; a value's line is
+    // its first occurrence from there (serde_json keeps no positions).
+    let starts = element_lines(text);
     for (index, item) in items.iter().enumerate() {
         if !item.is_object() {
             return Err(Error::parse_no_pos(
@@ -45,12 +48,71 @@ pub fn parse_docker_inspect(path: &Path, text: &str) -> Result<DockerInspect> {
                 format!("element {} is not a container object", index + 1),
             ));
         }
-        containers.push(container(item));
+        let mut c = container(item);
+        c.line = starts.get(index).copied().unwrap_or(1);
+        let from = line_offset(text, c.line);
+        let mut values: Vec<String> = vec![c.name.clone(), c.image.clone()];
+        values.extend(c.binds.iter().map(|(_, src)| src.clone()));
+        values.extend(c.volumes.iter().map(|(_, name)| name.clone()));
+        values.extend(c.host_ip.clone());
+        for v in values.into_iter().filter(|v| !v.is_empty()) {
+            let quoted = serde_json::to_string(&v).unwrap_or_default();
+            let needle = quoted.trim_matches('"');
+            if let Some(i) = text[from..].find(needle) {
+                let line = c.line + text[from..from + i].matches('\n').count() as u64;
+                c.value_lines.push((v, line));
+            }
+        }
+        containers.push(c);
     }
     Ok(DockerInspect {
         path: path.to_path_buf(),
         containers,
     })
+}
+
+/// The 1-based lines where the container objects start: the elements of the top-level
+/// array, or the one top-level object.
+fn element_lines(text: &str) -> Vec<u64> {
+    let array = text.trim_start().starts_with('[');
+    let level = if array { 1 } else { 0 };
+    let (mut depth, mut line, mut in_str, mut escaped) = (0usize, 1u64, false, false);
+    let mut out = Vec::new();
+    for b in text.bytes() {
+        if b == b'\n' {
+            line += 1;
+        }
+        if in_str {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_str = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_str = true,
+            b'{' | b'[' => {
+                if b == b'{' && depth == level {
+                    out.push(line);
+                }
+                depth += 1;
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn line_offset(text: &str, line: u64) -> usize {
+    if line <= 1 {
+        return 0;
+    }
+    text.match_indices('\n')
+        .nth(line as usize - 2)
+        .map_or(0, |(i, _)| i + 1)
 }
 
 fn container(item: &Value) -> Container {
@@ -70,11 +132,39 @@ fn container(item: &Value) -> Container {
                 .collect()
         })
         .unwrap_or_default();
+    let host_ip = item
+        .pointer("/Config/Env")
+        .and_then(Value::as_array)
+        .and_then(|env| {
+            env.iter()
+                .filter_map(Value::as_str)
+                .find_map(|e| e.strip_prefix("OMS_HOST_IP="))
+                .map(|v| v.trim().to_string())
+        });
+    let volumes = item
+        .get("Mounts")
+        .and_then(Value::as_array)
+        .map(|mounts| {
+            mounts
+                .iter()
+                .filter(|m| m.get("Type").and_then(Value::as_str) == Some("volume"))
+                .filter_map(|m| {
+                    let dst = m.get("Destination")?.as_str()?;
+                    let name = m.get("Name")?.as_str()?;
+                    Some((dst.to_string(), name.to_string()))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     Container {
         name,
         image: redact::mask_url_passwords(&image),
         binds: binds(item),
+        volumes,
         env_keys,
+        host_ip,
+        line: 1,
+        value_lines: Vec::new(),
     }
 }
 
