@@ -29,6 +29,34 @@ pub enum Command {
         /// A rule code (OMS003) or name (duplicate-project-name).
         rule: String,
     },
+    /// Print the JSON Schema (draft 2020-12) of the JSON report or of the runbook.
+    Schema {
+        #[arg(value_enum)]
+        which: SchemaKind,
+    },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `omslint man > omslint.1`.
+    Man,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaKind {
+    /// The report of `lint --format json` (SPEC §4).
+    Report,
+    /// The runbook of `plan --format json` (SPEC §7).
+    Plan,
+}
+
+/// The formats `omslint rules` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    Human,
+    Json,
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -68,7 +96,7 @@ pub enum ColorArg {
 #[derive(Debug, Args)]
 pub struct RulesArgs {
     #[arg(long, value_enum, default_value = "human")]
-    pub format: Format,
+    pub format: RulesFormat,
 }
 
 /// The sources and versions `lint` and `plan` share.
@@ -151,8 +179,10 @@ pub struct LintArgs {
     /// Apply the unsafe fixes too (HA off, the refetch setting); implies --fix.
     #[arg(long)]
     pub unsafe_fixes: bool,
-    /// Print every change --fix would make (SQL and config diffs) and change nothing.
-    #[arg(long, conflicts_with_all = ["fix", "unsafe_fixes"])]
+    /// Print every change --fix would make and change nothing: the SQL as --fix-script
+    /// writes it, then a unified diff per config file (`git apply` and `patch` take it).
+    /// With --unsafe-fixes, the unsafe ones too. Exit 1 when there is a change.
+    #[arg(long, conflicts_with_all = ["fix"])]
     pub diff: bool,
     /// Write the fix SQL to FILE and its rollback beside it (FILE.rollback.sql), to review
     /// and run with the mysql client; works offline.

@@ -14,6 +14,7 @@ pub mod lint;
 pub mod plan;
 pub mod report;
 pub mod rules;
+pub mod schema;
 pub mod schema_map;
 pub mod settings;
 pub mod sources;

@@ -103,7 +103,8 @@ fn fail_threshold(f: FailOn) -> Severity {
 }
 
 /// Streams the report to `--output` or standard output: a report with tens of thousands
-/// of findings is never held twice in memory.
+/// of findings is never held twice in memory. `--output` is written to a temporary file
+/// beside it and renamed into place, so a reader never sees half a report.
 fn write_output(
     args: &LintArgs,
     render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
@@ -116,9 +117,23 @@ fn write_output(
                     path.display()
                 ))
             };
-            let file = std::fs::File::create(path).map_err(failed)?;
-            let mut w = std::io::BufWriter::new(file);
-            render(&mut w).and_then(|()| w.flush()).map_err(failed)
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "report".into());
+            let tmp = path.with_file_name(format!(".{name}.omslint-tmp-{}", std::process::id()));
+            let written = (|| {
+                let file = std::fs::File::create(&tmp)?;
+                let mut w = std::io::BufWriter::new(file);
+                render(&mut w)?;
+                w.flush()?;
+                w.get_ref().sync_all()?;
+                std::fs::rename(&tmp, path)
+            })();
+            if written.is_err() {
+                let _ = std::fs::remove_file(&tmp);
+            }
+            written.map_err(failed)
         }
         None => {
             let mut w = std::io::BufWriter::new(std::io::stdout().lock());
@@ -129,16 +144,52 @@ fn write_output(
     }
 }
 
+/// A run that fails before it has a report must not leave the previous run's report
+/// where an `if: always()` upload would publish it.
+pub(crate) fn remove_stale_output(path: Option<&std::path::Path>) {
+    if let Some(p) = path {
+        if p.is_file() {
+            let _ = std::fs::remove_file(p);
+            eprintln!(
+                "omslint: removed {} (a report of an earlier run): this run wrote none",
+                p.display()
+            );
+        }
+    }
+}
+
+/// The colour conventions of the command line (no-color.org, bixense.com/clicolors):
+/// NO_COLOR wins, then CLICOLOR_FORCE, then TERM=dumb and CLICOLOR=0, then whether the
+/// report goes to a terminal.
 fn use_color(arg: ColorArg, to_file: bool) -> bool {
+    let set = |k: &str| std::env::var_os(k).is_some_and(|v| !v.is_empty());
+    let is = |k: &str, v: &str| std::env::var_os(k).is_some_and(|x| x == v);
     match arg {
         ColorArg::Always => true,
         ColorArg::Never => false,
+        ColorArg::Auto if set("NO_COLOR") => false,
+        ColorArg::Auto if set("CLICOLOR_FORCE") && !is("CLICOLOR_FORCE", "0") => !to_file,
         ColorArg::Auto => {
             !to_file
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && !is("TERM", "dumb")
+                && !is("CLICOLOR", "0")
                 && std::io::stdout().is_terminal()
         }
     }
+}
+
+/// The width the human report wraps at: the terminal's, else COLUMNS, else 100.
+fn report_width(to_file: bool) -> usize {
+    if !to_file {
+        if let Some((terminal_size::Width(w), _)) = terminal_size::terminal_size() {
+            return usize::from(w).max(40);
+        }
+    }
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|w| *w >= 20)
+        .unwrap_or(100)
 }
 
 /// One lint: the report, whether a check could not run, and the live target (for --fix).
@@ -283,11 +334,6 @@ fn fixes(args: &LintArgs, first: Analysis) -> Result<Analysis> {
         return Ok(first);
     }
     let plan = crate::fix::apply::plan(&first.report.findings, args.unsafe_fixes);
-    if args.diff {
-        let mut out = std::io::stdout().lock();
-        let _ = out.write_all(crate::fix::apply::diff(&plan).as_bytes());
-        return Ok(first);
-    }
     if let Some(path) = &args.fix_script {
         let rollback = crate::fix::apply::write_script(&plan, path)?;
         eprintln!(
@@ -365,7 +411,45 @@ fn fixes(args: &LintArgs, first: Analysis) -> Result<Analysis> {
 }
 
 pub fn run(args: &LintArgs) -> Result<u8> {
-    let first = analyze(args)?;
+    let result = run_inner(args);
+    if result.is_err() {
+        remove_stale_output(args.output.as_deref());
+    }
+    result
+}
+
+/// `--diff`: the changes `--fix` would make on stdout and nothing else; exit 1 when there
+/// are any (like `git diff --exit-code`), 0 when there is nothing to fix.
+fn diff(args: &LintArgs, a: &Analysis) -> Result<u8> {
+    let plan = crate::fix::apply::plan(&a.report.findings, args.unsafe_fixes);
+    let text = crate::fix::apply::diff(&plan)?;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+    let shown = plan.shown_only.len();
+    eprintln!(
+        "omslint: --diff: {} SQL fix(es), {} config file(s) to patch{}; nothing was changed",
+        plan.sql.values().map(Vec::len).sum::<usize>() + plan.merged.len(),
+        plan.edits.len(),
+        if shown > 0 {
+            format!("; {shown} fix(es) shown in the report are never applied by --fix")
+        } else {
+            String::new()
+        }
+    );
+    if a.check_errors {
+        return Ok(3);
+    }
+    Ok(u8::from(!plan.is_empty()))
+}
+
+fn run_inner(args: &LintArgs) -> Result<u8> {
+    let progress = Progress::start();
+    let first = analyze(args);
+    drop(progress);
+    let first = first?;
+    if args.diff {
+        return diff(args, &first);
+    }
     let Analysis {
         report,
         check_errors,
@@ -378,14 +462,31 @@ pub fn run(args: &LintArgs) -> Result<u8> {
         Format::Markdown => write_output(args, |w| report::markdown::write(&report, w))?,
         Format::Github => write_output(args, |w| report::github::write(&report, w))?,
         Format::Human => {
+            let to_file = args.output.is_some();
             let style = report::human::Style {
-                color: use_color(args.color, args.output.is_some()),
-                width: 100,
+                color: use_color(args.color, to_file),
+                width: report_width(to_file),
             };
             write_output(args, |w| {
                 w.write_all(report::human::render(&report, &style).as_bytes())
             })?
         }
+    }
+    if let Some(path) = &args.output {
+        let s = &report.summary;
+        eprintln!(
+            "omslint: wrote {}: {} error(s), {} warning(s), {} notice(s), {} suppressed{}",
+            path.display(),
+            s.error,
+            s.warning,
+            s.notice,
+            s.suppressed,
+            if check_errors {
+                "; some checks could not run"
+            } else {
+                ""
+            }
+        );
     }
     if check_errors {
         // One line per distinct reason: a MetaDB that cannot be read stops a dozen checks.
@@ -409,10 +510,36 @@ pub fn run(args: &LintArgs) -> Result<u8> {
     Ok(u8::from(failing))
 }
 
-pub fn print_rules(format: Format) -> Result<u8> {
+/// A sign of life on a terminal while the sources are read (a large dump takes
+/// seconds): a spinner on stderr, only when stderr is a terminal, cleared when done.
+struct Progress(Option<indicatif::ProgressBar>);
+
+impl Progress {
+    fn start() -> Progress {
+        if !std::io::stderr().is_terminal() || std::env::var_os("OMSLINT_NO_PROGRESS").is_some() {
+            return Progress(None);
+        }
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_message("reading the deployment (dumps, configs, MetaDB)…");
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        Progress(Some(bar))
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        if let Some(bar) = self.0.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+pub fn print_rules(format: crate::cli::RulesFormat) -> Result<u8> {
+    use crate::cli::RulesFormat;
+    use crate::escape::markdown::inline;
     let cat = crate::catalog::catalog();
     let text = match format {
-        Format::Json => {
+        RulesFormat::Json => {
             let rows: Vec<serde_json::Value> = cat
                 .iter()
                 .map(|m| {
@@ -427,7 +554,23 @@ pub fn print_rules(format: Format) -> Result<u8> {
                 serde_json::to_string_pretty(&rows).unwrap_or_default()
             )
         }
-        _ => {
+        RulesFormat::Markdown => {
+            let mut out = String::from(
+                "| code | name | severity | fixable | applies to |\n|---|---|---|---|---|\n",
+            );
+            for m in cat {
+                out.push_str(&format!(
+                    "| {} | {} | {} | {} | {} |\n",
+                    m.code,
+                    inline(&m.name),
+                    inline(&m.severity),
+                    inline(m.fixable()),
+                    inline(&m.applies_to)
+                ));
+            }
+            out
+        }
+        RulesFormat::Human => {
             let mut t = comfy_table::Table::new();
             t.load_preset(comfy_table::presets::ASCII_MARKDOWN)
                 .set_header(vec!["code", "name", "severity", "fixable", "applies to"]);

@@ -209,7 +209,7 @@ fn human_report_points_into_the_config_file() {
         "no colour without a terminal"
     );
     assert!(
-        out.stdout.contains("OMS003(duplicate-project-name)"),
+        out.stdout.contains("OMS003 (duplicate-project-name)"),
         "{}",
         out.stdout
     );

@@ -156,34 +156,21 @@ pub fn script(plan: &Plan<'_>) -> (String, String) {
     (fix, rollback)
 }
 
-/// `--diff`: every change, SQL and config patches, changing nothing.
-pub fn diff(plan: &Plan<'_>) -> String {
+/// `--diff`: every change `--fix` would make, changing nothing. The SQL first, exactly as
+/// `--fix-script` writes it (every line a SQL comment or statement, which `git apply` and
+/// `patch` skip as the text before the first patch), then one unified diff with context
+/// per config file.
+pub fn diff(plan: &Plan<'_>) -> Result<String> {
     let mut out = String::new();
-    let (sql, _) = script(plan);
     if !plan.sql.is_empty() {
-        out.push_str(&sql);
+        out.push_str(&script(plan).0);
+        out.push('\n');
     }
-    for edits in plan.edits.values() {
-        for (f, e) in edits {
-            out.push_str(&format!(
-                "# {} {} {}\n{}",
-                f.code,
-                f.subject.kind,
-                f.subject.id,
-                patch::unified_diff(e)
-            ));
-        }
+    for (path, edits) in &plan.edits {
+        let e: Vec<&LineEdit> = edits.iter().map(|(_, e)| *e).collect();
+        out.push_str(&patch::file_diff(path, &e)?);
     }
-    for (f, x) in &plan.shown_only {
-        out.push_str(&format!(
-            "# {} {} {}: not applied by --fix: {}\n",
-            f.code, f.subject.kind, f.subject.id, x.description
-        ));
-        if let Some(s) = &x.sql {
-            out.push_str(&format!("{s}\n"));
-        }
-    }
-    out
+    Ok(out)
 }
 
 fn write_synced(path: &Path, text: &str) -> Result<()> {

@@ -48,6 +48,66 @@ pub fn edit_value(
     })
 }
 
+/// The edits of one file as a unified diff with context, for `--diff`: `git apply` and
+/// `patch` take it. Context never shows a secret: the hunks get as many context lines as
+/// fit (up to 3) before a line the redaction would mask comes into view.
+pub fn file_diff(path: &Path, edits: &[&LineEdit]) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|e| Error::unreadable(path, e))?;
+    let old = String::from_utf8_lossy(&bytes).into_owned();
+    let redacted = crate::sources::redact::redact_text(&old);
+    let secret: Vec<usize> = old
+        .lines()
+        .zip(redacted.lines())
+        .enumerate()
+        .filter(|(_, (a, b))| a != b)
+        .map(|(i, _)| i + 1)
+        .collect();
+    let mut lines: Vec<String> = old.split_inclusive('\n').map(str::to_string).collect();
+    let mut radius = 3usize;
+    for e in edits {
+        let idx = usize::try_from(e.line).unwrap_or(0);
+        let Some(current) = idx.checked_sub(1).and_then(|i| lines.get_mut(i)) else {
+            return Err(Error::CheckFailed(format!(
+                "{} changed since the scan (line {} is gone)",
+                path.display(),
+                e.line
+            )));
+        };
+        let body = current.trim_end_matches(['\n', '\r']).to_string();
+        if body != e.old {
+            return Err(Error::CheckFailed(format!(
+                "{} changed since the scan (line {} is not what was checked)",
+                path.display(),
+                e.line
+            )));
+        }
+        let ending = current[body.len()..].to_string();
+        *current = format!("{}{ending}", e.new);
+        for s in &secret {
+            radius = radius.min(s.abs_diff(idx).saturating_sub(1));
+        }
+    }
+    let new = lines.concat();
+    let name = display_path(path);
+    let diff = similar::TextDiff::from_lines(&old, &new);
+    Ok(diff
+        .unified_diff()
+        .context_radius(radius)
+        .header(&format!("a/{name}"), &format!("b/{name}"))
+        .to_string())
+}
+
+/// The path as a patch names it: relative to the working directory where it is under
+/// it, with forward slashes.
+fn display_path(path: &Path) -> String {
+    let rel = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(&cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.to_path_buf());
+    let s = rel.display().to_string().replace('\\', "/");
+    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
+}
+
 /// The edit as a unified diff with no context lines: a neighbour may be a password line,
 /// and a patch must never carry a secret; a zero-context hunk still applies exactly
 /// (`patch -U0`, `git apply --unidiff-zero`).

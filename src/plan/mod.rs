@@ -120,7 +120,10 @@ pub struct UpgradeInfo {
 #[derive(Debug, Clone, Serialize)]
 pub struct Plan {
     pub schema_version: u32,
+    pub tool: crate::report::Tool,
     pub upgrade: UpgradeInfo,
+    /// What the runbook was made from, as the lint report lists it.
+    pub inputs: Vec<crate::report::InputEntry>,
     pub hops: Vec<Hop>,
     pub preconditions: Vec<Precondition>,
     pub rollback: Vec<Step>,
@@ -231,7 +234,9 @@ fn build(
         // than steps no guide wrote.
         return Ok(Plan {
             schema_version: 1,
+            tool: crate::report::Tool::omslint(),
             upgrade,
+            inputs: Vec::new(),
             hops: Vec::new(),
             preconditions,
             rollback: Vec::new(),
@@ -329,7 +334,9 @@ fn build(
     notes.push("Every command that needs a value omslint does not know uses a shell variable written `\"${NAME:?…}\"`: set it first, or the command stops and says what is missing. mysql and mysqldump prompt for the MetaDB password (`-p`); omslint never prints it.".into());
     Ok(Plan {
         schema_version: 1,
+        tool: crate::report::Tool::omslint(),
         upgrade,
+        inputs: Vec::new(),
         hops,
         preconditions,
         rollback,
@@ -367,6 +374,16 @@ pub fn run(args: &PlanArgs) -> Result<u8> {
         &parts.report.findings,
         parts.downtime_min,
     )?;
+    plan.inputs = parts
+        .report
+        .inputs
+        .iter()
+        .map(|i| crate::report::InputEntry {
+            kind: i.kind,
+            path: i.path.clone(),
+            sha256: i.sha256.clone(),
+        })
+        .collect();
     let incomplete: Vec<String> = parts
         .report
         .checks

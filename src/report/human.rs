@@ -44,16 +44,28 @@ fn offset_of(text: &str, line: u64, column: u64) -> Option<usize> {
 }
 
 fn render_finding(out: &mut String, f: &Finding, handler: &GraphicalReportHandler) {
-    let message = match &f.hop {
+    let mut message = match &f.hop {
         Some(h) => format!("[hop {h}] {}", visible(&f.message)),
         None => visible(&f.message),
     };
+    // A waived finding is shown for the record, never as a live error.
+    if let Some(w) = &f.suppressed {
+        message = format!(
+            "[waived{}: {}] {message}",
+            w.ticket
+                .as_deref()
+                .map(|t| format!(" {}", visible(t)))
+                .unwrap_or_default(),
+            visible(&w.reason)
+        );
+    }
     let mut diag = MietteDiagnostic::new(message)
-        .with_code(format!("{}({})", f.code, f.rule))
-        .with_severity(match f.severity {
-            Severity::Error => MSeverity::Error,
-            Severity::Warning => MSeverity::Warning,
-            Severity::Notice => MSeverity::Advice,
+        .with_code(format!("{} ({})", f.code, f.rule))
+        .with_severity(match (f.severity, &f.suppressed) {
+            (_, Some(_)) => MSeverity::Advice,
+            (Severity::Error, None) => MSeverity::Error,
+            (Severity::Warning, None) => MSeverity::Warning,
+            (Severity::Notice, None) => MSeverity::Advice,
         });
     if let Some(fix) = &f.fix {
         let mut help = format!(
@@ -137,9 +149,14 @@ pub fn render(report: &Report, style: &Style) -> String {
     } else {
         GraphicalTheme::unicode_nocolor()
     };
+    // Prose wraps at spaces; a token (SQL, JSON, an identifier, a path) is never broken,
+    // so what is copied from the report still works.
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(style.width)
-        .with_links(false);
+        .with_links(false)
+        .with_break_words(false)
+        .with_word_separator(textwrap::WordSeparator::AsciiSpace)
+        .with_word_splitter(textwrap::WordSplitter::NoHyphenation);
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -165,10 +182,23 @@ pub fn render(report: &Report, style: &Style) -> String {
         })
         .set_content_arrangement(ContentArrangement::Dynamic)
         .set_width(style.width as u16)
-        .set_header(vec![
-            "code", "rule", "status", "error", "warning", "notice", "note",
-        ]);
-    for c in &report.checks {
+        .set_header(vec!["check", "status", "findings", "note"]);
+    // Passed checks are listed on one line below the table; the table holds the ones that
+    // found something, were skipped or could not run.
+    let passed: Vec<String> = report
+        .checks
+        .iter()
+        .filter(|c| c.status == "passed" && c.reason.is_none())
+        .map(|c| match &c.hop {
+            Some(h) => format!("{} ({h})", c.code),
+            None => c.code.to_string(),
+        })
+        .collect();
+    for c in report
+        .checks
+        .iter()
+        .filter(|c| c.status != "passed" || c.reason.is_some())
+    {
         let count = |s: Severity| {
             report
                 .findings
@@ -177,35 +207,80 @@ pub fn render(report: &Report, style: &Style) -> String {
                 .filter(|f| c.hop.is_none() || f.hop.as_deref() == c.hop.as_ref())
                 .count()
         };
-        let rule = crate::catalog::lookup(c.code).map_or("", |m| m.name.as_str());
+        let findings: Vec<String> = [Severity::Error, Severity::Warning, Severity::Notice]
+            .into_iter()
+            .filter_map(|s| {
+                let n = count(s);
+                (n > 0).then(|| format!("{n} {}{}", s.as_str(), if n == 1 { "" } else { "s" }))
+            })
+            .collect();
         table.add_row(vec![
             Cell::new(match &c.hop {
                 Some(h) => format!("{} ({h})", c.code),
                 None => c.code.to_string(),
             }),
-            Cell::new(rule),
             Cell::new(c.status),
-            Cell::new(count(Severity::Error)),
-            Cell::new(count(Severity::Warning)),
-            Cell::new(count(Severity::Notice)),
+            Cell::new(findings.join(", ")),
             Cell::new(visible(c.reason.as_deref().unwrap_or_default())),
         ]);
     }
-    let _ = writeln!(out, "{table}");
+    if !table.is_empty() {
+        let _ = writeln!(out, "{table}");
+    }
+    let wrap = |text: &str| {
+        let opts = textwrap::Options::new(style.width)
+            .break_words(false)
+            .word_separator(textwrap::WordSeparator::AsciiSpace)
+            .word_splitter(textwrap::WordSplitter::NoHyphenation);
+        textwrap::fill(text, opts)
+    };
+    if !passed.is_empty() {
+        let _ = writeln!(out, "\n{}", wrap(&format!("passed: {}", passed.join(", "))));
+    }
     let s = &report.summary;
     let _ = writeln!(
         out,
-        "\n{} error(s), {} warning(s), {} notice(s); {} check(s) run, {} skipped{}",
-        s.error,
-        s.warning,
-        s.notice,
-        s.checks_run,
-        s.checks_skipped,
-        if report.checks.iter().any(|c| c.status == "error") {
-            "; some checks could not run (see the table)"
-        } else {
-            ""
-        }
+        "\n{}",
+        wrap(&format!(
+            "{} error(s), {} warning(s), {} notice(s); {} check(s) run, {} skipped{}",
+            s.error,
+            s.warning,
+            s.notice,
+            s.checks_run,
+            s.checks_skipped,
+            if report.checks.iter().any(|c| c.status == "error") {
+                "; some checks could not run (see the table)"
+            } else {
+                ""
+            }
+        ))
     );
+    let open = |a: &str| {
+        report
+            .findings
+            .iter()
+            .filter(|f| f.suppressed.is_none())
+            .filter(|f| {
+                f.fix
+                    .as_ref()
+                    .is_some_and(|x| x.applicability.as_str() == a && x.apply.is_some())
+            })
+            .count()
+    };
+    let (safe, unsafe_) = (open("safe"), open("unsafe"));
+    if safe + unsafe_ > 0 {
+        let _ = writeln!(
+            out,
+            "{}",
+            wrap(&format!(
+                "{safe} fixable with `omslint lint … --fix`{}; preview with `--diff`",
+                if unsafe_ > 0 {
+                    format!(" ({unsafe_} more with `--unsafe-fixes`)")
+                } else {
+                    String::new()
+                }
+            ))
+        );
+    }
     out
 }

@@ -434,6 +434,7 @@ mod tests {
         codes.dedup();
         Report {
             schema_version: 1,
+            command: "lint",
             tool: Tool {
                 name: "omslint",
                 version: "0.0.0",

@@ -14,10 +14,19 @@ use crate::engine::{CheckResult, RunResult};
 use crate::facts::Input;
 use crate::finding::{Finding, Severity};
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Tool {
     pub name: &'static str,
     pub version: &'static str,
+}
+
+impl Tool {
+    pub fn omslint() -> Tool {
+        Tool {
+            name: "omslint",
+            version: env!("CARGO_PKG_VERSION"),
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -27,7 +36,7 @@ pub struct Upgrade {
     pub path: Vec<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct InputEntry {
     pub kind: &'static str,
     pub path: String,
@@ -47,6 +56,8 @@ pub struct Summary {
 #[derive(Debug, Serialize)]
 pub struct Report {
     pub schema_version: u32,
+    /// `lint` or `verify`.
+    pub command: &'static str,
     pub tool: Tool,
     pub generated_at: String,
     pub upgrade: Upgrade,
@@ -78,10 +89,8 @@ impl Report {
         summary.checks_skipped = run.checks.iter().filter(|c| c.status == "skipped").count();
         Report {
             schema_version: 1,
-            tool: Tool {
-                name: "omslint",
-                version: env!("CARGO_PKG_VERSION"),
-            },
+            command: "lint",
+            tool: Tool::omslint(),
             generated_at: time::now_rfc3339(),
             upgrade,
             inputs: inputs
