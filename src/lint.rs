@@ -63,11 +63,24 @@ fn version_arg(what: &str, s: &str) -> Result<Version> {
 }
 
 /// `--from`, else settings, else the highest version in `oms_version` (by version order).
-fn source_version(args: &LintArgs, settings: &Settings, d: &Deployment) -> Result<Version> {
+fn source_version(
+    args: &LintArgs,
+    settings: &Settings,
+    d: &Deployment,
+    schema: &SchemaMap,
+) -> Result<Version> {
     if let Some(v) = args.source.from.as_deref().or(settings.from.as_deref()) {
         return version_arg("--from", v);
     }
     if let Some(why) = &d.metadb_error {
+        return Err(Error::CheckFailed(format!(
+            "{why} (and without it the source version is unknown: give --from)"
+        )));
+    }
+    // A version table that drifted from the schema map is unreadable, not empty.
+    if let Err(why) =
+        crate::rules::tables_readable(d, schema, &[crate::schema_map::TableFact::Versions])
+    {
         return Err(Error::CheckFailed(format!(
             "{why} (and without it the source version is unknown: give --from)"
         )));
@@ -280,7 +293,7 @@ pub(crate) fn analyze_parts(args: &LintArgs) -> Result<Parts> {
             sha256: Some(sources::sha256_file(p)?),
         });
     }
-    let from = source_version(args, &settings, &deployment)?;
+    let from = source_version(args, &settings, &deployment, &schema)?;
     let graph = match &args.source.upgrade_paths {
         Some(p) => {
             let g = UpgradeGraph::load(p)?;

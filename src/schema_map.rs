@@ -206,6 +206,106 @@ impl SchemaMap {
         ]
     }
 
+    /// The map's key of a fact (`projects`, `sync_projects`, …), to name it in messages.
+    pub fn key(fact: TableFact) -> &'static str {
+        match fact {
+            TableFact::Projects => "projects",
+            TableFact::SyncProjects => "sync_projects",
+            TableFact::Datasources => "datasources",
+            TableFact::NormalConfig => "normal_config",
+            TableFact::ClusterInfo => "cluster_info",
+            TableFact::Versions => "versions",
+            TableFact::ConfigJob => "config_job",
+            TableFact::Heartbeat => "heartbeat",
+        }
+    }
+
+    /// The role of the database that holds a fact, and its table.
+    pub fn table_of(&self, fact: TableFact) -> (Role, &str) {
+        self.entries()
+            .into_iter()
+            .find(|(f, _, _)| *f == fact)
+            .map(|(_, r, t)| (r, t))
+            .expect("entries() lists every fact")
+    }
+
+    /// The columns the map names for a fact's table, each with its key in the map
+    /// (`name` → `project_name`). Every one is required: the map has no optional column,
+    /// and a fact is never read from a table that lacks one (see `missing_columns`).
+    pub fn columns(&self, fact: TableFact) -> Vec<(&'static str, &str)> {
+        match fact {
+            TableFact::Projects | TableFact::SyncProjects => {
+                let m = if fact == TableFact::Projects {
+                    &self.projects
+                } else {
+                    &self.sync_projects
+                };
+                vec![
+                    ("id", &m.id),
+                    ("name", &m.name),
+                    ("status", &m.status),
+                    ("source_datasource", &m.source_datasource),
+                    ("sink_datasource", &m.sink_datasource),
+                    ("created", &m.created),
+                ]
+            }
+            TableFact::Datasources => {
+                let m = &self.datasources;
+                vec![
+                    ("id", &m.id),
+                    ("name", &m.name),
+                    ("type", &m.ds_type),
+                    ("extra_attributes", &m.extra_attributes),
+                ]
+            }
+            TableFact::NormalConfig => {
+                let m = &self.normal_config;
+                vec![("id", &m.id), ("name", &m.name), ("value", &m.value)]
+            }
+            TableFact::ClusterInfo => {
+                let m = &self.cluster_info;
+                vec![
+                    ("region", &m.region),
+                    ("cm_url", &m.cm_url),
+                    ("code", &m.code),
+                    ("is_default", &m.is_default),
+                ]
+            }
+            TableFact::Versions => {
+                let m = &self.versions;
+                vec![("version", &m.version), ("modified", &m.modified)]
+            }
+            TableFact::ConfigJob => {
+                let m = &self.config_job;
+                vec![
+                    ("id", &m.id),
+                    ("job_name", &m.job_name),
+                    ("key", &m.key),
+                    ("value", &m.value),
+                ]
+            }
+            TableFact::Heartbeat => vec![("id", &self.heartbeat.id)],
+        }
+        .into_iter()
+        .map(|(k, c)| (k, c.as_str()))
+        .collect()
+    }
+
+    /// The columns of a fact's table that the map needs and `present` (the table's
+    /// columns as the source defines them) lacks, compared case-insensitively as MySQL
+    /// does. A table whose columns are unknown (`present` empty: a dump that inserts
+    /// into a table it never creates) lacks them all.
+    pub fn missing_columns<'a, S: AsRef<str>>(
+        &'a self,
+        fact: TableFact,
+        present: &[S],
+    ) -> Vec<(&'static str, &'a str)> {
+        self.columns(fact)
+            .into_iter()
+            .filter(|(_, c)| !present.iter().any(|p| p.as_ref().eq_ignore_ascii_case(c)))
+            .collect()
+    }
+
     /// The fact a table of a database with this role feeds; `Unknown` roles match by
     /// table name alone (a dump whose database config.yaml does not name).
     pub fn fact_for(&self, role: DbRole, table: &str) -> Option<TableFact> {
@@ -248,5 +348,32 @@ mod tests {
         );
         assert_eq!(m.role_from_table("config_job"), Some(DbRole::Cm));
         assert_eq!(m.config_job.source_key_prefix, "sourceFile.");
+    }
+
+    #[test]
+    fn missing_columns_are_named_with_their_map_key() {
+        let m = SchemaMap::builtin();
+        let present = [
+            "ID",
+            "proj_name",
+            "project_status",
+            "source_datasource_id",
+            "sink_datasource_id",
+            "gmt_created",
+        ];
+        assert_eq!(
+            m.missing_columns(TableFact::Projects, &present),
+            [("name", "project_name")]
+        );
+        let all: [&str; 0] = [];
+        assert_eq!(
+            m.missing_columns(TableFact::NormalConfig, &all),
+            [("id", "id"), ("name", "cfg_name"), ("value", "cfg_value")]
+        );
+        assert_eq!(
+            m.table_of(TableFact::Heartbeat),
+            (Role::Heartbeat, "heatbeat_sequence")
+        );
+        assert_eq!(SchemaMap::key(TableFact::SyncProjects), "sync_projects");
     }
 }

@@ -1,8 +1,13 @@
 //! Fills the MetaDB facts from table rows, whichever source streams them.
 //!
 //! A source announces each table (`table`) and hands over its rows in the table's column
-//! order (`row`); the schema map says which fact a table feeds. Project tables go through
-//! the streaming aggregator; the small tables are kept whole.
+//! order (`row`); the schema map says which fact a table feeds, and which columns: each
+//! value is found by its column's name, never by its position. A table that lacks a
+//! column the map needs (or whose columns are unknown: a dump that inserts into a table
+//! it never creates) feeds no fact at all — only its definition and row count are kept,
+//! and the checks that read it report the gap (`rules::common::need_tables`), naming
+//! the source, the table and the column. Project tables go through the streaming
+//! aggregator; the small tables are kept whole.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -227,7 +232,7 @@ impl<'s> FactsBuilder<'s> {
             })
             .unwrap_or(DbRole::Unknown);
         match self.schema.fact_for(role, &def.name) {
-            Some(f @ (TableFact::Projects | TableFact::SyncProjects)) => {
+            Some(f @ (TableFact::Projects | TableFact::SyncProjects)) if self.complete(f, def) => {
                 self.current = Some((f, Vec::new()));
                 Interest::Rows
             }
@@ -236,6 +241,12 @@ impl<'s> FactsBuilder<'s> {
                 Interest::Skip
             }
         }
+    }
+
+    /// Whether a table has every column the schema map needs for its fact.
+    fn complete(&self, fact: TableFact, def: &TableDef) -> bool {
+        let names: Vec<&str> = def.columns.iter().map(|c| c.name.as_str()).collect();
+        self.schema.missing_columns(fact, &names).is_empty()
     }
 
     pub fn database(&mut self, name: &str) {
@@ -297,6 +308,12 @@ impl<'s> FactsBuilder<'s> {
             self.current = None;
             return Interest::Skip;
         };
+        if !self.complete(fact, def) {
+            // Never a fact by guess: the table is kept as it is (its columns and, below,
+            // its row count) for the checks to name what it lacks.
+            self.current = None;
+            return Interest::CountOnly;
+        }
         let cols: Vec<(String, usize)> = def
             .columns
             .iter()

@@ -2,13 +2,30 @@
 //! components that OMS005 and OMS006 both judge.
 
 use super::{Context, Outcome};
-use crate::facts::{Component, DbRole, Project, ProjectFacts};
+use crate::facts::{Component, Database, DbRole, Project, ProjectFacts, ProjectKind};
 use crate::finding::{Applicability, Fix, FixKind, JsonRowEdit, Location, Severity};
+use crate::schema_map::{SchemaMap, TableFact};
 use crate::version::Version;
 
 /// MetaDB facts are needed: skipped without any MetaDB source, an error when the database
-/// of `role` is missing from the sources that were given.
+/// of `role` is missing from the sources that were given, or when a table the schema map
+/// puts in a database of that role, or a column it needs there, is absent (see
+/// `need_tables`). OMS007 (cm: `config_job`) and OMS010 (cm_hb: the heartbeat table) read
+/// every table of their role.
 pub fn need_metadb(ctx: &Context<'_>, role: DbRole) -> Result<(), Outcome> {
+    need_database(ctx, role)?;
+    let facts: Vec<TableFact> = ctx
+        .schema
+        .entries()
+        .into_iter()
+        .filter(|(_, r, _)| r.db_role() == role)
+        .map(|(f, _, _)| f)
+        .collect();
+    need_tables(ctx, &facts)
+}
+
+/// The database of `role` is among the MetaDB sources (skipped without any).
+fn need_database(ctx: &Context<'_>, role: DbRole) -> Result<(), Outcome> {
     metadb_readable(ctx)?;
     let m = &ctx.deployment.metadb;
     if m.is_empty() {
@@ -34,16 +51,116 @@ pub fn metadb_readable(ctx: &Context<'_>) -> Result<(), Outcome> {
     }
 }
 
+/// Where a database was read: its dump file, or the live MetaDB's `host:port/database`.
+pub fn origin(ctx: &Context<'_>, db: &Database) -> String {
+    origin_in(ctx.deployment, db)
+}
+
+fn origin_in(d: &crate::facts::Deployment, db: &Database) -> String {
+    match (&db.path, &d.live_target) {
+        (Some(path), _) => format!("{} (database {})", path.display(), db.name),
+        (None, Some(t)) => format!("MetaDB {}/{}", t.address(), db.name),
+        (None, None) => format!("database {}", db.name),
+    }
+}
+
+/// The tables of these facts are there, with every column the schema map names for
+/// them, in each database of their role among the sources (a role with no database at
+/// all is `need_database`'s to judge). The builder reads no fact from a table that lacks
+/// one, so a check that reads such a fact cannot run: its reason names where the table
+/// was looked for (the dump file, or the live `host:port/database`), the table and the
+/// missing columns.
+pub fn need_tables(ctx: &Context<'_>, facts: &[TableFact]) -> Result<(), Outcome> {
+    tables_readable(ctx.deployment, ctx.schema, facts).map_err(Outcome::Error)
+}
+
+/// [`need_tables`] outside a rule (the source version is read before the rules run).
+pub fn tables_readable(
+    d: &crate::facts::Deployment,
+    schema: &SchemaMap,
+    facts: &[TableFact],
+) -> Result<(), String> {
+    for &fact in facts {
+        let (role, table) = schema.table_of(fact);
+        let key = SchemaMap::key(fact);
+        for db in d
+            .metadb
+            .databases
+            .iter()
+            .filter(|d| d.role == role.db_role())
+        {
+            let Some(t) = db
+                .tables
+                .values()
+                .find(|t| t.name.eq_ignore_ascii_case(table))
+            else {
+                return Err(format!(
+                    "{}: the {} database has no table {table} (the schema map's {key}.table); give --schema-map FILE if this MetaDB keeps it elsewhere",
+                    origin_in(d, db),
+                    role.db_role().as_str()
+                ));
+            };
+            if t.columns.is_empty() {
+                let why = if db.path.is_some() {
+                    "the dump inserts into it but never creates it (no CREATE TABLE)"
+                } else {
+                    "the server does not list them"
+                };
+                return Err(format!(
+                    "{}: the columns of table {} are unknown: {why}, so no value can be told from another",
+                    origin_in(d, db),
+                    t.name
+                ));
+            }
+            let names: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
+            let missing = schema.missing_columns(fact, &names);
+            if missing.is_empty() {
+                continue;
+            }
+            const SHOWN: usize = 16;
+            let mut has = names
+                .iter()
+                .take(SHOWN)
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", ");
+            if names.len() > SHOWN {
+                has.push_str(", …");
+            }
+            return Err(format!(
+                "{}: table {} has no column {}; its columns are {has}; give --schema-map FILE if this MetaDB names {} otherwise",
+                origin_in(d, db),
+                t.name,
+                missing
+                    .iter()
+                    .map(|(k, c)| format!("{c} (the schema map's {key}.{k})"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if missing.len() == 1 { "it" } else { "them" }
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The project table was read, or the check cannot run.
 pub fn need_projects<'a>(ctx: &'a Context<'_>, facts: &'a ProjectFacts) -> Result<(), Outcome> {
-    need_metadb(ctx, DbRole::Rm)?;
+    let fact = match facts.kind {
+        ProjectKind::Migration => TableFact::Projects,
+        ProjectKind::Sync => TableFact::SyncProjects,
+    };
+    let (role, table) = ctx.schema.table_of(fact);
+    need_database(ctx, role.db_role())?;
+    need_tables(ctx, &[fact])?;
     if !facts.seen {
-        let table = match facts.kind {
-            crate::facts::ProjectKind::Migration => &ctx.schema.projects.table,
-            crate::facts::ProjectKind::Sync => &ctx.schema.sync_projects.table,
-        };
+        // The table is there, yet no source fed it (its database's role is unknown).
+        let m = &ctx.deployment.metadb;
+        let from = m
+            .database(role.db_role())
+            .map_or_else(String::new, |db| format!("{}: ", origin(ctx, db)));
         return Err(Outcome::Error(format!(
-            "table {table} not found in the rm database"
+            "{from}table {table} was not read (the schema map's {}.table)",
+            SchemaMap::key(fact)
         )));
     }
     Ok(())
@@ -75,20 +192,9 @@ impl HaConfig {
 }
 
 pub fn ha_config(ctx: &Context<'_>) -> Result<Option<HaConfig>, Outcome> {
-    need_metadb(ctx, DbRole::Rm)?;
+    need_database(ctx, ctx.schema.normal_config.role.db_role())?;
+    need_tables(ctx, &[TableFact::NormalConfig])?;
     let m = &ctx.deployment.metadb;
-    let rm = m.database(DbRole::Rm);
-    let has_table = rm.is_some_and(|d| {
-        d.tables
-            .keys()
-            .any(|t| t.eq_ignore_ascii_case(&ctx.schema.normal_config.table))
-    });
-    if !has_table {
-        return Err(Outcome::Error(format!(
-            "table {} not found in the rm database",
-            ctx.schema.normal_config.table
-        )));
-    }
     let Some((id, raw)) = m.normal_configs.get("ha.config") else {
         return Ok(None);
     };
@@ -225,6 +331,16 @@ pub fn missing_dbtype<'a>(ctx: &'a Context<'_>) -> Result<Vec<MissingDbType<'a>>
             "no Incr-Sync component configs (--components) and no MetaDB config_job rows".into(),
         ));
     }
+    // The components' settings come from config_job too, and "created on 3.2.x" from
+    // oms_version; the projects and their data sources are read below, when a component
+    // lacks dbType.
+    if !d.metadb.is_empty() {
+        need_tables(ctx, &[TableFact::ConfigJob])?;
+        if is_330 {
+            need_tables(ctx, &[TableFact::Versions])?;
+        }
+    }
+    let mut projects_checked = d.metadb.is_empty();
     // "Created on 3.2.x": before the first oms_version row of 3.3.0 was written.
     let upgraded_to_330 = d
         .metadb
@@ -237,6 +353,17 @@ pub fn missing_dbtype<'a>(ctx: &'a Context<'_>) -> Result<Vec<MissingDbType<'a>>
     for c in incr {
         if c.setting("dbType").is_some() || c.setting("db_type").is_some() {
             continue;
+        }
+        if !projects_checked {
+            need_tables(
+                ctx,
+                &[
+                    TableFact::Projects,
+                    TableFact::SyncProjects,
+                    TableFact::Datasources,
+                ],
+            )?;
+            projects_checked = true;
         }
         let project = c.project_id().and_then(|id| project_by_id(ctx, id));
         let why_applies = if is_32x {

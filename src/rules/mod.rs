@@ -6,7 +6,7 @@
 
 mod common;
 
-pub use common::json_set_bool;
+pub use common::{json_set_bool, tables_readable};
 mod oms001_unsupported_upgrade_path;
 mod oms002_console_port_change;
 mod oms003_duplicate_project_name;

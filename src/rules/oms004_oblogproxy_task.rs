@@ -2,11 +2,12 @@
 
 use rayon::prelude::*;
 
-use super::common::{metadb_readable, need_projects, setting_location};
+use super::common::{metadb_readable, need_projects, need_tables, setting_location};
 use super::{finding, Context, Outcome};
 use crate::catalog::RuleMeta;
 use crate::facts::Component;
 use crate::finding::{Finding, Severity, Subject};
+use crate::schema_map::TableFact;
 use crate::version::Version;
 
 const FIRST_TARGET: Version = Version::new(4, 3, 1);
@@ -55,6 +56,10 @@ pub fn check(ctx: &Context<'_>, meta: &'static RuleMeta) -> Outcome {
         .filter_map(|c| component_finding(meta, to, c))
         .collect();
     if !d.metadb.is_empty() {
+        // The data sources (useLogProxy) and config_job (component settings) are read too.
+        if let Err(o) = need_tables(ctx, &[TableFact::Datasources, TableFact::ConfigJob]) {
+            return o;
+        }
         for facts in [&d.metadb.projects, &d.metadb.sync_projects] {
             if let Err(o) = need_projects(ctx, facts) {
                 return o;

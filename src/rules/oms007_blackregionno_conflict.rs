@@ -6,11 +6,12 @@ use std::collections::BTreeSet;
 
 use rayon::prelude::*;
 
-use super::common::{is_oceanbase_type, need_metadb, need_projects, setting_location};
+use super::common::{is_oceanbase_type, need_metadb, need_projects, need_tables, setting_location};
 use super::{finding, Context, Outcome};
 use crate::catalog::RuleMeta;
 use crate::facts::{DbRole, SettingOrigin};
 use crate::finding::{Severity, Subject};
+use crate::schema_map::TableFact;
 use crate::upgrade::Fork;
 
 pub fn check(ctx: &Context<'_>, meta: &'static RuleMeta) -> Outcome {
@@ -31,6 +32,10 @@ pub fn check(ctx: &Context<'_>, meta: &'static RuleMeta) -> Outcome {
         }
     }
     if let Err(o) = need_metadb(ctx, DbRole::Cm) {
+        return o;
+    }
+    // Which data sources are OceanBase comes from the data source table.
+    if let Err(o) = need_tables(ctx, &[TableFact::Datasources]) {
         return o;
     }
     if d.regions.is_empty() {

@@ -1,9 +1,10 @@
 //! OMS015: on a 3.2.1 source, DataHub sync tasks are hidden after the upgrade.
 
-use super::common::need_projects;
+use super::common::{need_projects, need_tables};
 use super::{finding, Context, Outcome};
 use crate::catalog::RuleMeta;
 use crate::finding::{Severity, Subject};
+use crate::schema_map::TableFact;
 
 pub fn check(ctx: &Context<'_>, meta: &'static RuleMeta) -> Outcome {
     if ctx.from().release() != (3, 2, 1) {
@@ -14,6 +15,10 @@ pub fn check(ctx: &Context<'_>, meta: &'static RuleMeta) -> Outcome {
     }
     let m = &ctx.deployment.metadb;
     if let Err(o) = need_projects(ctx, &m.sync_projects) {
+        return o;
+    }
+    // DataHub is a data source type: the data source table is read too.
+    if let Err(o) = need_tables(ctx, &[TableFact::Datasources]) {
         return o;
     }
     let out = m
