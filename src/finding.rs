@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::path::PathBuf;
 
 use serde::Serialize;
 
@@ -163,7 +164,18 @@ pub enum Apply {
     /// merged into one guarded statement.
     JsonRow(JsonRowEdit),
     /// One line of a config file replaced.
-    LineEdit(crate::fix::patch::LineEdit),
+    LineEdit(LineEdit),
+}
+
+/// One line of a file replaced: the old line is the guard that the file has not changed.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LineEdit {
+    pub path: PathBuf,
+    /// 1-based.
+    pub line: u64,
+    /// Without the line ending.
+    pub old: String,
+    pub new: String,
 }
 
 /// A guarded UPDATE of one JSON column of one row: `set` applied to `old`, the text
@@ -195,14 +207,14 @@ impl JsonRowEdit {
     pub fn new_value(&self) -> Option<String> {
         let mut v = self.old.clone();
         for (key, value) in &self.set {
-            v = crate::rules::json_set_bool(&v, key, *value)?;
+            v = crate::json_text::set_bool(&v, key, *value)?;
         }
         Some(v)
     }
 
     /// (the fix statement, its rollback), each guarded by the whole value it replaces.
     pub fn statements(&self) -> Option<(String, String)> {
-        use crate::fix::sql;
+        use crate::escape::sql;
         let new = self.new_value()?;
         let t = sql::table(self.database.as_deref(), &self.table);
         let update = |to: &str, from: &str| {

@@ -9,6 +9,7 @@ pub mod error;
 pub mod escape;
 pub mod facts;
 pub mod finding;
+pub mod json_text;
 pub mod fix;
 pub mod lint;
 pub mod plan;

@@ -8,6 +8,7 @@ pub mod builder;
 pub mod collation;
 pub mod fxhash;
 pub mod link;
+pub mod live;
 pub mod projects;
 
 use std::collections::BTreeMap;
@@ -545,7 +546,7 @@ pub struct Deployment {
     /// report `error` (unknown is not a pass) while the others still run.
     pub metadb_error: Option<String>,
     /// The live MetaDB connection, kept for `--fix` (its password redacted in `Debug`).
-    pub live_target: Option<crate::sources::metadb::Target>,
+    pub live_target: Option<live::Target>,
 }
 
 impl Deployment {

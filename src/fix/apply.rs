@@ -130,7 +130,7 @@ pub fn script(plan: &Plan<'_>) -> (String, String) {
     for (db, fixes) in &plan.sql {
         let use_db = format!(
             "\nUSE {};\nSTART TRANSACTION;\n",
-            crate::fix::sql::ident(db)
+            crate::escape::sql::ident(db)
         );
         fix.push_str(&use_db);
         rollback.push_str(&use_db);

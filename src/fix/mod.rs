@@ -3,4 +3,5 @@
 
 pub mod apply;
 pub mod patch;
-pub mod sql;
+/// The SQL quoting lives below every layer that writes SQL (`escape::sql`).
+pub use crate::escape::sql;

@@ -6,16 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
-/// One line of a file replaced: the old line is the guard that the file has not changed.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct LineEdit {
-    pub path: PathBuf,
-    /// 1-based.
-    pub line: u64,
-    /// Without the line ending.
-    pub old: String,
-    pub new: String,
-}
+pub use crate::finding::LineEdit;
 
 /// The edit that sets `key`'s value on its line, keeping indentation and a trailing
 /// comment, or `None` when the key is not on that line.

@@ -10,7 +10,7 @@ use crate::catalog::RuleMeta;
 use crate::facts::collation;
 use crate::facts::{Project, ProjectFacts};
 use crate::finding::{Applicability, Finding, Fix, FixKind, Severity, Subject};
-use crate::fix::sql;
+use crate::escape::sql;
 use crate::upgrade::Fork;
 
 /// A new name for a duplicate: derived from the project (so a re-run gives the same

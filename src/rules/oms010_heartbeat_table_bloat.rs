@@ -5,7 +5,7 @@ use super::{finding, Context, Outcome};
 use crate::catalog::RuleMeta;
 use crate::facts::DbRole;
 use crate::finding::{Applicability, Fix, FixKind, Severity, Subject};
-use crate::fix::sql;
+use crate::escape::sql;
 use crate::upgrade::{Cleanup, Fork};
 
 /// The hop's guide's clean-up: the 4.2 guides' swap-table procedure keeps the newest row;

@@ -59,7 +59,7 @@ impl Missing {
 
     /// The statements that grant what is missing, for `<user>`.
     pub fn grants(&self) -> Vec<String> {
-        use crate::fix::sql;
+        use crate::escape::sql;
         match self {
             Missing::Database(db) => {
                 vec![format!("GRANT SELECT ON {}.* TO <user>", sql::ident(db))]

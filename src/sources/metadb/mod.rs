@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::facts::builder::FactsBuilder;
 use crate::facts::fxhash::FxHashSet;
 use crate::facts::{Component, DbRole, MetaDb};
-use crate::fix::sql;
+use crate::escape::sql;
 use crate::schema_map::SchemaMap;
 pub use target::{SslMode, Target};
 

@@ -1,5 +1,5 @@
-//! The one audited escaping function for SQL fix text: every value a fix writes goes
-//! through `literal`, every name through `ident`.
+//! The one audited escaping function for SQL text: every value a fix, the runbook or a
+//! live query writes goes through `literal`, every name through `ident`.
 //!
 //! The escapes are those MySQL, MariaDB and OceanBase's MySQL mode all read back to the
 //! same bytes with the default `sql_mode` (backslash escapes on): NUL, quotes, backslash,
