@@ -9,6 +9,9 @@ command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || need_pkgs+=(
 command -v mariadb-dump >/dev/null 2>&1 || need_pkgs+=(mariadb-client)
 command -v openssl >/dev/null 2>&1 || need_pkgs+=(openssl)         # TLS test certificates
 command -v python3 >/dev/null 2>&1 || need_pkgs+=(python3)         # JUnit XML parsing in a test
+command -v xmllint >/dev/null 2>&1 || need_pkgs+=(libxml2-utils)   # JUnit checked against Jenkins' junit-10.xsd
+command -v script >/dev/null 2>&1 || need_pkgs+=(bsdutils)         # the human report under a pseudo-terminal
+command -v patch >/dev/null 2>&1 || need_pkgs+=(patch)             # --diff checked with patch -p1
 # seekdb comes from PyPI into a venv (below): python3 -m venv needs Debian's python3-venv.
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need_pkgs+=(python3-venv)
 if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi

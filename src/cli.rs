@@ -200,6 +200,10 @@ pub struct LintArgs {
     /// Write the report to a file instead of standard output.
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// SARIF `automationDetails.id` category (default `omslint/<from>-<to>/`): give each
+    /// deployment its own when several are uploaded from one repository.
+    #[arg(long, value_name = "NAME")]
+    pub sarif_category: Option<String>,
     /// The lowest severity that makes the exit code 1.
     #[arg(long, value_enum, default_value = "error")]
     pub fail_on: FailOn,

@@ -209,6 +209,8 @@ fn report_width(to_file: bool) -> usize {
 struct Analysis {
     report: Report,
     check_errors: bool,
+    /// Which input holds which database, for SARIF's physical locations.
+    sarif_sources: Option<report::sarif::Sources>,
     target: Option<sources::metadb::Target>,
 }
 
@@ -225,6 +227,8 @@ pub(crate) struct Parts {
 fn analyze(args: &LintArgs) -> Result<Analysis> {
     let mut p = analyze_parts(args)?;
     let target = p.deployment.live_target.take();
+    let sarif_sources = (args.format == Format::Sarif)
+        .then(|| report::sarif::Sources::from_deployment(&p.deployment));
     // A large MetaDB's facts are hundreds of thousands of small allocations; freeing
     // them one by one costs time and gives nothing back that the process, about to
     // write its report and exit, would use.
@@ -232,6 +236,7 @@ fn analyze(args: &LintArgs) -> Result<Analysis> {
     Ok(Analysis {
         report: p.report,
         check_errors: p.check_errors,
+        sarif_sources,
         target,
     })
 }
@@ -466,12 +471,22 @@ fn run_inner(args: &LintArgs) -> Result<u8> {
     let Analysis {
         report,
         check_errors,
+        sarif_sources,
         ..
     } = fixes(args, first)?;
     match args.format {
         Format::Json => write_output(args, |w| report::json::write(&report, w))?,
-        Format::Sarif => write_output(args, |w| report::sarif::write(&report, w))?,
-        Format::Junit => write_output(args, |w| report::junit::write(&report, w))?,
+        Format::Sarif => {
+            let options = report::sarif::Options {
+                sources: sarif_sources,
+                category: args.sarif_category.clone(),
+                ..Default::default()
+            };
+            write_output(args, |w| report::sarif::write_with(&report, &options, w))?
+        }
+        Format::Junit => write_output(args, |w| {
+            report::junit::write_with_gate(&report, fail_threshold(args.fail_on), w)
+        })?,
         Format::Markdown => write_output(args, |w| report::markdown::write(&report, w))?,
         Format::Github => write_output(args, |w| report::github::write(&report, w))?,
         Format::Human => {

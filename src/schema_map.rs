@@ -147,10 +147,10 @@ impl SchemaMap {
                 "is a directory, expected a schema map file",
             ));
         }
-        let text = std::fs::read_to_string(path).map_err(|e| Error::unreadable(path, e))?;
+        let text = crate::textfile::read_utf8(path)?;
         serde_saphyr::from_str(&text).map_err(|e| {
             let msg = e.to_string();
-            let line = crate::sources::yaml_error_line(&msg);
+            let line = crate::textfile::yaml_error_line(&msg);
             Error::parse(
                 path,
                 line,
@@ -327,7 +327,7 @@ impl SchemaMap {
 }
 
 fn first_line(s: &str) -> String {
-    crate::sources::redact::redact_line(s.lines().next().unwrap_or(""))
+    crate::redact::redact_line(s.lines().next().unwrap_or(""))
 }
 
 #[cfg(test)]

@@ -58,16 +58,29 @@ pub fn selects(selector: &str, code: &str, name: &str) -> bool {
                 .starts_with(&s.to_ascii_uppercase()))
 }
 
+/// A real calendar day `YYYY-MM-DD` (2026-02-30 is not one; 2028-02-29 is).
 fn valid_date(s: &str) -> bool {
     let b = s.as_bytes();
-    b.len() == 10
+    let shaped = b.len() == 10
         && b[4] == b'-'
         && b[7] == b'-'
         && b.iter()
             .enumerate()
-            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
-        && (1..=12).contains(&s[5..7].parse::<u32>().unwrap_or(0))
-        && (1..=31).contains(&s[8..10].parse::<u32>().unwrap_or(0))
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    if !shaped {
+        return false;
+    }
+    let n = |r: std::ops::Range<usize>| s[r].parse::<u32>().unwrap_or(0);
+    let (year, month, day) = (n(0..4), n(5..7), n(8..10));
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&day)
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -109,29 +122,31 @@ pub fn load(path: &Path) -> Result<Settings> {
             "is a directory, expected a settings file",
         ));
     }
-    let text = std::fs::read_to_string(path).map_err(|e| Error::unreadable(path, e))?;
+    // YAML is UTF-8: another encoding is an error at its byte, not a guess.
+    let text = crate::sources::config_yaml::read_utf8(path)?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     if text.trim().is_empty() {
         return Ok(Settings::default());
     }
-    let s: Settings = serde_saphyr::from_str(&text).map_err(|e| {
+    let s: Settings = serde_saphyr::from_str(text).map_err(|e| {
         let msg = e.to_string();
-        let line = crate::sources::yaml_error_line(&msg);
+        let line = crate::textfile::yaml_error_line(&msg);
         Error::parse(
             path,
             line,
             0,
             format!(
                 "invalid settings: {}",
-                crate::sources::redact::redact_line(msg.lines().next().unwrap_or(""))
+                crate::redact::redact_line(msg.lines().next().unwrap_or(""))
             ),
         )
     })?;
-    validate(path, &text, &s)?;
+    validate(path, text, &s)?;
     if let Some(d) = &s.downtime {
         if parse_duration_min(d).is_none() {
             return Err(Error::parse(
                 path,
-                line_of(&text, "downtime"),
+                line_of(text, "downtime"),
                 0,
                 format!("downtime {d:?} is not a duration (write 90, 90m or 1h30m)"),
             ));
@@ -239,5 +254,24 @@ mod tests {
         assert_eq!(parse_duration_min("1d"), None);
         assert_eq!(parse_duration_min("m"), None);
         assert_eq!(parse_duration_min("30m5"), None);
+    }
+
+    #[test]
+    fn real_calendar_days_only() {
+        for good in ["2026-12-31", "2028-02-29", "2000-02-29", "2026-04-30"] {
+            assert!(super::valid_date(good), "{good}");
+        }
+        for bad in [
+            "2026-02-30",
+            "2026-02-29",
+            "1900-02-29",
+            "2026-04-31",
+            "2026-13-01",
+            "2026-00-10",
+            "2026-1-01",
+            "26-01-01",
+        ] {
+            assert!(!super::valid_date(bad), "{bad}");
+        }
     }
 }

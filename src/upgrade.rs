@@ -398,12 +398,7 @@ impl UpgradeGraph {
                 "is a directory, expected an upgrade-paths YAML file",
             ));
         }
-        let bytes = std::fs::read(path).map_err(|e| Error::unreadable(path, e))?;
-        let text = String::from_utf8(bytes).map_err(|e| {
-            let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-            let line = good.iter().filter(|b| **b == b'\n').count() as u64 + 1;
-            Error::parse(path, line, 0, "not UTF-8: YAML files are UTF-8")
-        })?;
+        let text = crate::textfile::read_utf8(path)?;
         let mut g = Self::parse(&text, path)?;
         g.origin = Some(path.to_path_buf());
         Ok(g)
@@ -412,7 +407,7 @@ impl UpgradeGraph {
     fn parse(text: &str, path: &Path) -> Result<Self> {
         let file: File = serde_saphyr::from_str(text).map_err(|e| {
             let msg = e.to_string();
-            let line = crate::sources::yaml_error_line(&msg);
+            let line = crate::textfile::yaml_error_line(&msg);
             Error::parse(
                 path,
                 line,

@@ -1,6 +1,9 @@
 //! Bad input gets a clear error naming the file and line (exit 2), never a panic, and
 //! never a secret; an unreadable source is exit 3. Each directory under fixtures/bad/ is a
-//! deployment with one broken part and a case.yaml saying what must be reported.
+//! deployment with one broken part and a case.yaml saying what must be reported: broken
+//! YAML and JSON, broken dumps, text in another encoding than UTF-8 (`yaml-gbk-region`,
+//! `json-gbk-source`) and two dumps of one database (`dumps-same-database`). Inputs that
+//! git cannot hold (symbolic link loops, pipes) are built in tests/unreadable_inputs.rs.
 
 mod common;
 
@@ -35,7 +38,26 @@ fn every_bad_input_is_reported_with_file_and_line() {
         .filter(|p| p.join("case.yaml").is_file())
         .collect();
     dirs.sort();
-    assert!(dirs.len() >= 5, "expected the bad-input fixtures");
+    let names: Vec<String> = dirs
+        .iter()
+        .map(|d| d.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    for want in [
+        "control",
+        "yaml-tab-indent",
+        "json-malformed-source",
+        "dump-cut-mid-insert",
+        "dump-binary-garbage",
+        "dump-empty",
+        "yaml-gbk-region",
+        "json-gbk-source",
+        "dumps-same-database",
+    ] {
+        assert!(
+            names.iter().any(|n| n == want),
+            "fixtures/bad/{want} is missing"
+        );
+    }
     let mut failures = Vec::new();
     for dir in dirs {
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();

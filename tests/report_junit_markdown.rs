@@ -1,6 +1,8 @@
 //! `--format junit` and `--format markdown` through the real binary on the bundled
 //! sample. The JUnit XML is read back with a real XML parser (Python's
-//! xml.etree.ElementTree) and compared with the JSON report of the same run.
+//! xml.etree.ElementTree) and compared with the JSON report of the same run: one case per
+//! check, failing exactly when the check has an open finding at the default `--fail-on`
+//! gate (error). `tests/report_junit_gate.rs` validates it against Jenkins' schema.
 
 mod common;
 
@@ -133,18 +135,34 @@ fn junit_has_one_case_per_check_and_parses() {
     assert_eq!(checks.len(), 16, "the sample runs every rule");
     let cases = x["cases"].as_array().unwrap();
     assert_eq!(cases.len(), checks.len(), "one testcase per check");
+    // The open findings of a code, and whether one reaches the default gate (error).
+    let open = |code: &str| -> Vec<&Value> {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["code"] == code && f["suppressed"].is_null())
+            .collect()
+    };
+    let fails_gate = |code: &str| open(code).iter().any(|f| f["severity"] == "error");
+    let failing = checks.iter().filter(|(c, _)| fails_gate(c)).count();
+    assert!(failing > 0 && failing < count(&report, "failed"));
     assert_eq!(x["root"], "testsuites");
     assert_eq!(x["name"], "omslint");
     assert_eq!(x["tests"], checks.len().to_string());
-    assert_eq!(x["failures"], count(&report, "failed").to_string());
-    assert_eq!(x["skipped"], count(&report, "skipped").to_string());
+    assert_eq!(x["failures"], failing.to_string());
     assert_eq!(x["errors"], count(&report, "error").to_string());
+    assert!(
+        x["skipped"].is_null(),
+        "junit-10.xsd has no skipped on <testsuites>"
+    );
     let suites = x["suites"].as_array().unwrap();
     assert_eq!(suites.len(), 1);
     assert_eq!(suites[0]["name"], "omslint upgrade 3.4.0 → 4.2.3");
-    for k in ["tests", "failures", "errors", "skipped"] {
+    for k in ["tests", "failures", "errors"] {
         assert_eq!(suites[0][k], x[k], "testsuite {k} matches testsuites");
     }
+    assert_eq!(suites[0]["skipped"], count(&report, "skipped").to_string());
 
     for (case, (code, status)) in cases.iter().zip(&checks) {
         let classname = case["classname"].as_str().unwrap_or_default();
@@ -154,35 +172,51 @@ fn junit_has_one_case_per_check_and_parses() {
             name.starts_with(&format!("{code} ")) && name.len() > code.len() + 1,
             "{name}"
         );
-        assert_eq!(case["failure"].is_object(), status == "failed", "{code}");
+        assert_eq!(case["failure"].is_object(), fails_gate(code), "{code}");
         assert_eq!(case["skipped"].is_string(), status == "skipped", "{code}");
         assert_eq!(case["error"].is_string(), status == "error", "{code}");
-        if status != "failed" {
+        let findings = open(code);
+        let system_out = case["system_out"].as_str().unwrap_or_default();
+        if !fails_gate(code) {
+            // A check with warnings or notices only passes; its findings are listed.
+            for f in &findings {
+                let message = f["message"].as_str().unwrap();
+                assert!(
+                    system_out.contains(message),
+                    "{code}: {message} missing from\n{system_out}"
+                );
+            }
+            if !findings.is_empty() {
+                assert!(
+                    system_out.contains("below the --fail-on gate (error), not failing this test"),
+                    "{code}: {system_out}"
+                );
+            }
             continue;
         }
-        // The failure lists every open finding of the code, with its fix.
-        let findings: Vec<&Value> = report["findings"]
-            .as_array()
-            .unwrap()
+        // The failure says what failed, then lists every failing finding with its fix.
+        let errors: Vec<&&Value> = findings
             .iter()
-            .filter(|f| f["code"] == code.as_str() && f["suppressed"].is_null())
+            .filter(|f| f["severity"] == "error")
             .collect();
         let failure = &case["failure"];
-        assert_eq!(
-            failure["message"],
-            format!("{} finding(s)", findings.len()),
-            "{code}"
+        let message = failure["message"].as_str().unwrap();
+        let n = errors.len();
+        assert!(
+            message.starts_with(&format!("{n} error{}: ", if n == 1 { "" } else { "s" })),
+            "{code}: {message}"
         );
-        let worst = if findings.iter().any(|f| f["severity"] == "error") {
-            "error"
-        } else if findings.iter().any(|f| f["severity"] == "warning") {
-            "warning"
-        } else {
-            "notice"
-        };
-        assert_eq!(failure["type"], worst, "{code}");
+        let first: String = errors[0]["message"]
+            .as_str()
+            .unwrap()
+            .chars()
+            .take(40)
+            .collect();
+        assert!(message.contains(&first), "{code}: {message}");
+        assert!(message.chars().count() <= 400, "{code}: {message}");
+        assert_eq!(failure["type"], "error", "{code}");
         let text = failure["text"].as_str().unwrap();
-        for f in findings {
+        for f in errors {
             let id = f["subject"]["id"].as_str().unwrap();
             if id != "deployment" {
                 assert!(text.contains(id), "{code}: {id} missing from\n{text}");

@@ -4,7 +4,6 @@
 //! never see where a fact came from. Large tables are aggregated while they stream past
 //! (see `projects.rs`), so the model stays small whatever the MetaDB's size.
 
-pub mod builder;
 pub mod collation;
 pub mod fxhash;
 pub mod link;

@@ -357,6 +357,7 @@ fn lint_args(a: &PlanArgs) -> crate::cli::LintArgs {
         show_fixes: false,
         format: Format::Json,
         output: None,
+        sarif_category: None,
         fail_on: crate::cli::FailOn::Error,
         exit_zero: false,
         color: crate::cli::ColorArg::Never,

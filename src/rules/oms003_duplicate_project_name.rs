@@ -7,10 +7,10 @@ use rayon::prelude::*;
 use super::common::need_projects;
 use super::{finding, Context, Outcome};
 use crate::catalog::RuleMeta;
+use crate::escape::sql;
 use crate::facts::collation;
 use crate::facts::{Project, ProjectFacts};
 use crate::finding::{Applicability, Finding, Fix, FixKind, Severity, Subject};
-use crate::escape::sql;
 use crate::upgrade::Fork;
 
 /// A new name for a duplicate: derived from the project (so a re-run gives the same

@@ -3,9 +3,9 @@
 use super::common::need_metadb;
 use super::{finding, Context, Outcome};
 use crate::catalog::RuleMeta;
+use crate::escape::sql;
 use crate::facts::DbRole;
 use crate::finding::{Applicability, Fix, FixKind, Severity, Subject};
-use crate::escape::sql;
 use crate::upgrade::{Cleanup, Fork};
 
 /// The hop's guide's clean-up: the 4.2 guides' swap-table procedure keeps the newest row;

@@ -5,25 +5,26 @@
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
+use super::Kind;
 use crate::error::{Error, Result};
 use crate::facts::{BackupFile, Backups};
 
 const TRAILER: &[u8] = b"-- Dump completed";
 
 fn tail_has_trailer(path: &Path, size: u64) -> Result<bool> {
-    let mut f = std::fs::File::open(path).map_err(|e| Error::unreadable(path, e))?;
+    let mut f = std::fs::File::open(path).map_err(|e| super::unreadable(path, &e))?;
     let start = size.saturating_sub(4096);
     f.seek(SeekFrom::Start(start))
-        .map_err(|e| Error::unreadable(path, e))?;
+        .map_err(|e| super::unreadable(path, &e))?;
     let mut tail = Vec::new();
     f.read_to_end(&mut tail)
-        .map_err(|e| Error::unreadable(path, e))?;
+        .map_err(|e| super::unreadable(path, &e))?;
     Ok(tail.windows(TRAILER.len()).any(|w| w == TRAILER))
 }
 
 fn check_file(path: &Path) -> Result<BackupFile> {
     let size = std::fs::metadata(path)
-        .map_err(|e| Error::unreadable(path, e))?
+        .map_err(|e| super::unreadable(path, &e))?
         .len();
     let mut b = BackupFile {
         path: path.to_path_buf(),
@@ -54,18 +55,35 @@ fn check_file(path: &Path) -> Result<BackupFile> {
 }
 
 pub fn read_backup_dir(dir: &Path) -> Result<Backups> {
-    let meta = std::fs::metadata(dir).map_err(|e| Error::unreadable(dir, e))?;
-    if !meta.is_dir() {
-        return Err(Error::parse_no_pos(
-            dir,
-            "is a file, expected the backup directory",
-        ));
+    match super::look(dir)? {
+        Some(Kind::Dir) => {}
+        None => return Err(Error::unreadable(dir, "No such file or directory")),
+        Some(kind) => {
+            return Err(Error::parse_no_pos(
+                dir,
+                format!("is {}, expected the backup directory", kind.describe()),
+            ))
+        }
     }
     let mut files = Vec::new();
-    for e in std::fs::read_dir(dir).map_err(|e| Error::unreadable(dir, e))? {
-        let p = e.map_err(|e| Error::unreadable(dir, e))?.path();
-        if p.is_file() && p.extension().is_some_and(|x| x.eq_ignore_ascii_case("sql")) {
-            files.push(p);
+    for e in std::fs::read_dir(dir).map_err(|e| super::unreadable(dir, &e))? {
+        let p = e.map_err(|e| super::unreadable(dir, &e))?.path();
+        let hidden = p
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+        if hidden || !p.extension().is_some_and(|x| x.eq_ignore_ascii_case("sql")) {
+            continue;
+        }
+        // A backup that cannot be read is not a missing backup: exit 3 naming it.
+        match super::look(&p)? {
+            Some(Kind::File) => files.push(p),
+            None => {}
+            Some(kind) => {
+                return Err(Error::parse_no_pos(
+                    &p,
+                    format!("is {}, expected a dump file", kind.describe()),
+                ))
+            }
         }
     }
     files.sort();

@@ -14,6 +14,7 @@ use serde_json::{Map, Value};
 
 use super::config_yaml::read_text;
 use super::redact::{self, is_secret_key};
+use super::Kind;
 use crate::error::{Error, Result};
 use crate::facts::{Component, SettingOrigin, SourceSetting, SourceSettings, Span};
 
@@ -28,24 +29,34 @@ const LEGACY_EXTENSIONS: &[&str] = &["conf", "properties", "ini"];
 
 /// Every component under `dir`, in sorted directory order.
 pub fn read_components(dir: &Path) -> Result<Vec<Component>> {
-    let meta = std::fs::metadata(dir).map_err(|e| Error::unreadable(dir, e))?;
-    if !meta.is_dir() {
-        return Err(Error::parse_no_pos(
-            dir,
-            "is a file, expected the directory mounted at /home/ds/run",
-        ));
+    match super::look(dir)? {
+        Some(Kind::Dir) => {}
+        None => {
+            return Err(Error::unreadable(dir, "No such file or directory"));
+        }
+        Some(kind) => {
+            return Err(Error::parse_no_pos(
+                dir,
+                format!(
+                    "is {}, expected the directory mounted at /home/ds/run",
+                    kind.describe()
+                ),
+            ))
+        }
     }
     let mut dirs = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(|e| Error::unreadable(dir, e))? {
-        let entry = entry.map_err(|e| Error::unreadable(dir, e))?;
+    for entry in std::fs::read_dir(dir).map_err(|e| super::unreadable(dir, &e))? {
+        let entry = entry.map_err(|e| super::unreadable(dir, &e))?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        // `metadata` follows symlinks: a linked component directory is still a component;
-        // a dangling link is not one.
-        let path = entry.path();
-        if name.starts_with('.') || !std::fs::metadata(&path).is_ok_and(|m| m.is_dir()) {
+        if name.starts_with('.') {
             continue;
         }
-        dirs.push((name, path));
+        // Symbolic links are followed: a linked component directory is a component; one
+        // that leads nowhere is a component that cannot be read (exit 3), not one less.
+        let path = entry.path();
+        if super::look(&path)? == Some(Kind::Dir) {
+            dirs.push((name, path));
+        }
     }
     dirs.sort();
     dirs.into_iter()
@@ -71,24 +82,39 @@ pub use crate::facts::link::{host_ip_of as host_ip, project_id_of as project_id}
 type Settings = SourceSettings;
 
 fn find_source(conf: &Path) -> Result<Option<(PathBuf, Settings)>> {
-    let files = match std::fs::read_dir(conf) {
-        Ok(entries) => {
-            let mut files = Vec::new();
-            for entry in entries {
-                let entry = entry.map_err(|e| Error::unreadable(conf, e))?;
-                let path = entry.path();
-                if std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
-                    files.push(path);
-                }
-            }
-            files.sort();
-            files
+    match super::look(conf)? {
+        None => return Ok(None),
+        Some(Kind::Dir) => {}
+        Some(kind) => {
+            return Err(Error::parse_no_pos(
+                conf,
+                format!(
+                    "is {}, expected the component's conf directory",
+                    kind.describe()
+                ),
+            ))
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        // `conf` exists but is a file: the component simply has no config directory.
-        Err(_) if conf.is_file() => return Ok(None),
-        Err(e) => return Err(Error::unreadable(conf, e)),
-    };
+    }
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(conf).map_err(|e| super::unreadable(conf, &e))? {
+        let entry = entry.map_err(|e| super::unreadable(conf, &e))?;
+        let path = entry.path();
+        if !is_candidate(&path) {
+            continue;
+        }
+        // A file that may hold the source settings and cannot be read leaves them unknown.
+        match super::look(&path)? {
+            Some(Kind::File) => files.push(path),
+            None => {}
+            Some(kind) => {
+                return Err(Error::parse_no_pos(
+                    &path,
+                    format!("is {}, expected a config file", kind.describe()),
+                ))
+            }
+        }
+    }
+    files.sort();
 
     let source_json = conf.join("source.json");
     if files.contains(&source_json) {
@@ -130,10 +156,19 @@ fn has_extension(path: &Path, exts: &[&str]) -> bool {
         .is_some_and(|e| exts.iter().any(|x| e.eq_ignore_ascii_case(x)))
 }
 
-/// A candidate file that may or may not be a source config: empty means "not one".
+/// A file in `conf/` that may hold the source settings (editor backups and hidden files
+/// do not).
+fn is_candidate(path: &Path) -> bool {
+    let hidden = path
+        .file_name()
+        .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+    !hidden && (has_extension(path, &["json"]) || has_extension(path, LEGACY_EXTENSIONS))
+}
+
+/// A candidate file that may or may not be a source config: empty means "not one". Its
+/// text must be UTF-8 like any other config file.
 fn read_if_not_empty(path: &Path) -> Result<Option<String>> {
-    let bytes = std::fs::read(path).map_err(|e| Error::unreadable(path, e))?;
-    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let text = super::config_yaml::read_utf8(path)?;
     Ok((!text.trim_start_matches('\u{feff}').trim().is_empty()).then_some(text))
 }
 

@@ -17,32 +17,53 @@ use crate::error::{Error, Result};
 use crate::facts::{ConfigEntry, ConfigFile, ConfigValue, Secret};
 
 /// Reads an input file as text, with the error classes every source shares: a missing or
-/// unreadable file is `Unreadable` (exit 3: nothing was checked), while a directory or an
-/// empty file is a `Parse` error (exit 2: the input given is wrong).
-///
-/// Bytes that are not UTF-8 (a `cm_region_cn` saved as GBK) are replaced rather than
-/// refused, so that the rest of the file can still be checked.
+/// unreadable file (a dangling symbolic link, a loop) is `Unreadable` (exit 3: nothing was
+/// checked), while a directory, an empty file or bytes that are not UTF-8 are a `Parse`
+/// error (exit 2: the input given is wrong).
 pub fn read_text(path: &Path) -> Result<String> {
-    let meta = std::fs::metadata(path).map_err(|e| Error::unreadable(path, e))?;
-    if meta.is_dir() {
-        return Err(Error::parse_no_pos(path, "is a directory, expected a file"));
-    }
-    let bytes = std::fs::read(path).map_err(|e| Error::unreadable(path, e))?;
-    let text = match String::from_utf8(bytes) {
-        Ok(s) => s,
-        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-    };
+    read_text_hashed(path).map(|(text, _)| text)
+}
+
+/// [`read_text`], and the SHA-256 of the bytes read: the report's digest is of what was
+/// checked, even when the input was a pipe (`--config <(ssh node cat config.yaml)`) that
+/// cannot be read twice.
+pub fn read_text_hashed(path: &Path) -> Result<(String, String)> {
+    let (text, sha256) = read_utf8_hashed(path)?;
     if text.trim_start_matches('\u{feff}').trim().is_empty() {
         return Err(Error::parse_no_pos(path, "empty file"));
     }
-    Ok(text)
+    Ok((text, sha256))
+}
+
+/// A file's text, which must be UTF-8: YAML and JSON are, and a byte of another encoding
+/// (a `cm_region_cn` typed on a GBK terminal) is an error at its line and column, never a
+/// guess. A named pipe is read (`--docker-inspect <(docker inspect oms)`); the snapshot
+/// layout never hands one over.
+pub fn read_utf8(path: &Path) -> Result<String> {
+    read_utf8_hashed(path).map(|(text, _)| text)
+}
+
+fn read_utf8_hashed(path: &Path) -> Result<(String, String)> {
+    use sha2::{Digest, Sha256};
+    let meta = std::fs::metadata(path).map_err(|e| super::unreadable(path, &e))?;
+    if meta.is_dir() {
+        return Err(Error::parse_no_pos(path, "is a directory, expected a file"));
+    }
+    let bytes = std::fs::read(path).map_err(|e| super::unreadable(path, &e))?;
+    let sha256 = super::hex(&Sha256::digest(&bytes));
+    Ok((super::decode_utf8(path, bytes)?, sha256))
 }
 
 /// Reads and parses one config.yaml. `region_dir` is the `regions/<dir>` name when the file
 /// came from a snapshot's regions directory.
 pub fn read_config(path: &Path, region_dir: Option<String>) -> Result<ConfigFile> {
-    let text = read_text(path)?;
-    parse_config(path, &text, region_dir)
+    read_config_hashed(path, region_dir).map(|(c, _)| c)
+}
+
+/// [`read_config`], and the SHA-256 of the file as it was read.
+pub fn read_config_hashed(path: &Path, region_dir: Option<String>) -> Result<(ConfigFile, String)> {
+    let (text, sha256) = read_text_hashed(path)?;
+    Ok((parse_config(path, &text, region_dir)?, sha256))
 }
 
 /// Parses config.yaml text; `path` is only used to name the file in errors and spans.

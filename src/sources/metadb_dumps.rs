@@ -15,11 +15,12 @@ use std::sync::{Arc, Mutex, PoisonError};
 use rayon::prelude::*;
 
 use super::dump::{self, Interest, TableDef, Value, Visitor};
+use super::Kind;
 use crate::error::{Error, Result};
-use crate::facts::builder::FactsBuilder;
 use crate::facts::fxhash::FxHashSet;
 use crate::facts::{Component, DbRole, Input, MetaDb};
 use crate::schema_map::SchemaMap;
+use crate::sources::facts_builder::FactsBuilder;
 
 struct DumpVisitor<'b, 's> {
     builder: &'b mut FactsBuilder<'s>,
@@ -50,6 +51,8 @@ struct Pending<'s> {
     path: PathBuf,
     builder: FactsBuilder<'s>,
     input: Input,
+    /// Every database the dump holds (its header's, and each `USE`/`CREATE DATABASE`).
+    databases: Vec<String>,
 }
 
 fn first_pass<'s>(
@@ -71,9 +74,16 @@ fn first_pass<'s>(
             "cannot tell which database this dump holds: no '-- Host: … Database: …' header, USE or CREATE DATABASE",
         ));
     }
+    let mut databases: Vec<String> = database.map(str::to_string).into_iter().collect();
+    for db in summary.database.iter().chain(&summary.databases) {
+        if !databases.contains(db) {
+            databases.push(db.clone());
+        }
+    }
     Ok(Pending {
         path: path.to_path_buf(),
         builder: b,
+        databases,
         input: Input {
             kind: "dump",
             path: path.display().to_string(),
@@ -191,10 +201,14 @@ pub fn read_dumps(
     roles: HashMap<String, DbRole>,
     components: &[Component],
 ) -> Result<(MetaDb, Vec<Input>)> {
+    let paths = dump_files(paths)?;
     let peeked: Vec<(PathBuf, Option<String>)> = paths
         .par_iter()
         .map(|p| Ok((p.clone(), dump::peek_database(p)?)))
         .collect::<Result<_>>()?;
+    // Two dumps of one database (an old one left beside the new one) would be merged, or
+    // one would win: which is unknowable, so neither is read.
+    one_dump_per_database(peeked.iter().map(|(p, db)| (p, db.iter())))?;
     // A dump whose database config.yaml does not name may be the cm database.
     let role = |db: &Option<String>| {
         db.as_deref()
@@ -259,6 +273,8 @@ pub fn read_dumps(
         .into_iter()
         .filter_map(|m| m.into_inner().unwrap_or_else(PoisonError::into_inner))
         .collect();
+    // A dump of several databases names the first in its head, the others further on.
+    one_dump_per_database(pending.iter().map(|p| (&p.path, p.databases.iter())))?;
     // A dump taken for rm or heartbeat that held config_job after all (one dump of several
     // databases, named by its first): its projects were not looked for. One more pass
     // over the project tables picks out just those.
@@ -284,4 +300,103 @@ pub fn read_dumps(
         inputs.push(p.input);
     }
     Ok((metadb, inputs))
+}
+
+/// The dump files to read: each must be a regular file (a named pipe cannot be read twice,
+/// and every dump is), and a file given twice (SNAPSHOT_DIR/metadb and `--dump`) is read
+/// once.
+fn dump_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::with_capacity(paths.len());
+    for p in paths {
+        match super::look(p)? {
+            Some(Kind::File) => {}
+            None => return Err(Error::unreadable(p, "No such file or directory")),
+            Some(Kind::Dir) => {
+                return Err(Error::parse_no_pos(p, "is a directory, expected a dump file"))
+            }
+            Some(kind @ Kind::Special(_)) => {
+                return Err(Error::parse_no_pos(
+                    p,
+                    format!(
+                        "is {}, expected a dump file (a dump is read more than once: save it to a file)",
+                        kind.describe()
+                    ),
+                ))
+            }
+        }
+        let key = std::fs::canonicalize(p).map_err(|e| super::unreadable(p, &e))?;
+        if seen.insert(key) {
+            out.push(p.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// A parse error (exit 2) naming both files when two dumps hold the same database.
+fn one_dump_per_database<'a, D>(dumps: impl Iterator<Item = (&'a PathBuf, D)>) -> Result<()>
+where
+    D: Iterator<Item = &'a String>,
+{
+    let mut first: HashMap<&'a str, &'a PathBuf> = HashMap::new();
+    for (path, databases) in dumps {
+        for db in databases {
+            match first.get(db.as_str()) {
+                Some(earlier) if *earlier != path => {
+                    let at = |p: &Path| {
+                        naming_line(p, db).map_or_else(
+                            || p.display().to_string(),
+                            |l| format!("{}:{l}", p.display()),
+                        )
+                    };
+                    return Err(Error::parse(
+                        path,
+                        naming_line(path, db).unwrap_or(0),
+                        0,
+                        format!(
+                            "a second dump of database `{db}`: {} holds it too. Which one is current \
+                             cannot be told, so neither is read: keep one dump per database \
+                             (move the older one out)",
+                            at(earlier)
+                        ),
+                    ));
+                }
+                Some(_) => {}
+                None => {
+                    first.insert(db.as_str(), path);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// How far into a dump the line naming a database is looked for.
+const NAMING_HEAD: u64 = 1 << 20;
+
+/// The line of a dump's head that names `db` (its header, a `USE`, a `CREATE DATABASE`),
+/// when there is one.
+fn naming_line(path: &Path, db: &str) -> Option<u64> {
+    use std::io::{BufRead, BufReader, Read};
+    let file = std::fs::File::open(path).ok()?;
+    let mut reader = BufReader::new(file.take(NAMING_HEAD));
+    let quoted = format!("`{db}`");
+    let header = format!("Database: {db}");
+    let mut line = Vec::new();
+    let mut n = 0u64;
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line).ok()? == 0 {
+            return None;
+        }
+        n += 1;
+        let text = String::from_utf8_lossy(&line);
+        let t = text.trim_end();
+        let names = (t.starts_with("-- Host:") && t.ends_with(&header))
+            || ((t.starts_with("USE ") || t.to_ascii_uppercase().starts_with("CREATE DATABASE"))
+                && t.contains(&quoted));
+        if names {
+            return Some(n);
+        }
+    }
 }

@@ -7,12 +7,13 @@ pub mod components;
 pub mod config_yaml;
 pub mod docker_inspect;
 pub mod dump;
+pub mod facts_builder;
 pub mod metadb;
 pub mod metadb_dumps;
-pub mod redact;
+pub use crate::redact;
 pub mod snapshot;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -32,6 +33,11 @@ pub struct SourceList {
     pub backup_dir: Option<PathBuf>,
     pub settings: Option<PathBuf>,
     pub metadb: Option<LiveSpec>,
+    /// Snapshot entries that are there but cannot be read (a dangling symbolic link, a
+    /// loop): `load` reads everything else first, so that an input that cannot be parsed
+    /// (exit 2) is reported before them (exit 3), as SPEC §2 orders it.
+    /// (path, why) of each.
+    pub unreadable: Vec<(PathBuf, String)>,
 }
 
 /// `--metadb` and the flags that go with it, resolved into a `Target` once config.yaml
@@ -78,25 +84,127 @@ impl SourceList {
             && self.docker_inspect.is_none()
             && self.backup_dir.is_none()
             && self.metadb.is_none()
+            && self.unreadable.is_empty()
     }
 }
 
-/// The line number a serde-saphyr error message mentions, 0 when none.
-pub fn yaml_error_line(message: &str) -> u64 {
-    let re = regex::Regex::new(r"line (\d+)").expect("static regex");
-    re.captures(message)
-        .and_then(|c| c[1].parse().ok())
-        .unwrap_or(0)
+/// What an input path is once symbolic links are followed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    File,
+    Dir,
+    /// A named pipe, socket or device: never read from a snapshot (a pipe with no writer
+    /// would wait forever).
+    Special(&'static str),
 }
+
+impl Kind {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Kind::File => "a file",
+            Kind::Dir => "a directory",
+            Kind::Special(what) => what,
+        }
+    }
+}
+
+/// What is at `path`: `None` when nothing is, an `Unreadable` error (exit 3) naming the
+/// problem when something is there but cannot be followed (a dangling symbolic link, a
+/// loop, a directory without permission).
+pub fn look(path: &Path) -> Result<Option<Kind>> {
+    match std::fs::symlink_metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(unreadable(path, &e)),
+        Ok(_) => {}
+    }
+    let meta = std::fs::metadata(path).map_err(|e| unreadable(path, &e))?;
+    Ok(Some(kind_of(&meta)))
+}
+
+fn kind_of(meta: &std::fs::Metadata) -> Kind {
+    if meta.is_file() {
+        return Kind::File;
+    }
+    if meta.is_dir() {
+        return Kind::Dir;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        if t.is_fifo() {
+            return Kind::Special("a named pipe (FIFO)");
+        }
+        if t.is_socket() {
+            return Kind::Special("a socket");
+        }
+        if t.is_block_device() || t.is_char_device() {
+            return Kind::Special("a device");
+        }
+    }
+    Kind::Special("not a regular file")
+}
+
+/// An I/O error on `path` as `Unreadable` (exit 3), saying what is wrong when the path is
+/// a symbolic link that leads nowhere or back to itself.
+pub fn unreadable(path: &Path, err: &std::io::Error) -> Error {
+    Error::unreadable(path, link_problem(path).unwrap_or_else(|| err.to_string()))
+}
+
+/// Hops followed before a chain of symbolic links counts as a loop (Linux's limit).
+const MAX_LINK_HOPS: usize = 40;
+
+/// Why a symbolic link cannot be followed, `None` when `path` is no symbolic link or its
+/// chain ends at something that exists.
+fn link_problem(path: &Path) -> Option<String> {
+    let first = std::fs::symlink_metadata(path).ok()?;
+    if !first.file_type().is_symlink() {
+        return None;
+    }
+    let mut seen = HashSet::new();
+    let mut current = path.to_path_buf();
+    for _ in 0..MAX_LINK_HOPS {
+        let meta = match std::fs::symlink_metadata(&current) {
+            Ok(m) => m,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Some(format!(
+                    "dangling symbolic link: its target {} does not exist",
+                    current.display()
+                ))
+            }
+            Err(_) => return None,
+        };
+        if !meta.file_type().is_symlink() {
+            return None;
+        }
+        if !seen.insert(current.clone()) {
+            return Some(format!(
+                "symbolic link loop: {} leads back to itself",
+                path.display()
+            ));
+        }
+        let target = std::fs::read_link(&current).ok()?;
+        current = match current.parent() {
+            Some(parent) if target.is_relative() => parent.join(&target),
+            _ => target,
+        };
+    }
+    Some(format!(
+        "symbolic link loop: more than {MAX_LINK_HOPS} links followed from {}",
+        path.display()
+    ))
+}
+
+pub use crate::textfile::{decode_utf8, yaml_error_line};
 
 /// SHA-256 of a file, streamed.
 pub fn sha256_file(path: &Path) -> Result<String> {
     use std::io::Read;
-    let mut f = std::fs::File::open(path).map_err(|e| Error::unreadable(path, e))?;
+    let mut f = std::fs::File::open(path).map_err(|e| unreadable(path, &e))?;
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     loop {
-        let n = f.read(&mut buf).map_err(|e| Error::unreadable(path, e))?;
+        let n = f.read(&mut buf).map_err(|e| unreadable(path, &e))?;
         if n == 0 {
             break;
         }
@@ -110,8 +218,8 @@ pub fn sha256_dir(dir: &Path) -> Result<String> {
     let mut files = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).map_err(|e| Error::unreadable(&d, e))? {
-            let e = e.map_err(|e| Error::unreadable(&d, e))?;
+        for e in std::fs::read_dir(&d).map_err(|e| unreadable(&d, &e))? {
+            let e = e.map_err(|e| unreadable(&d, &e))?;
             let p = e.path();
             if p.is_dir() {
                 stack.push(p);
@@ -182,42 +290,103 @@ pub fn roles_from_configs(configs: &[ConfigFile]) -> HashMap<String, DbRole> {
     roles
 }
 
+/// Sources that could not be read, kept while the others are read: an input that cannot
+/// be parsed (exit 2) wins over one that cannot be read (exit 3), whichever comes first.
+#[derive(Default)]
+struct Unreadable(Vec<Error>);
+
+impl Unreadable {
+    /// `Ok(None)` for an unreadable source (kept for the end), the error for any other.
+    fn keep<T>(&mut self, r: Result<T>) -> Result<Option<T>> {
+        match r {
+            Ok(v) => Ok(Some(v)),
+            Err(e @ Error::Unreadable { .. }) => {
+                self.0.push(e);
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The first unreadable source, naming the others.
+    fn into_result(self) -> Result<()> {
+        let mut all = self.0.into_iter();
+        let Some(first) = all.next() else {
+            return Ok(());
+        };
+        let others: Vec<String> = all
+            .map(|e| match e {
+                Error::Unreadable { path, message } => format!("{} ({message})", path.display()),
+                other => other.to_string(),
+            })
+            .collect();
+        match first {
+            Error::Unreadable { path, message } if !others.is_empty() => Err(Error::Unreadable {
+                path,
+                message: format!("{message}; also unreadable: {}", others.join("; ")),
+            }),
+            e => Err(e),
+        }
+    }
+}
+
 /// Reads every source into one deployment.
 pub fn load(list: &SourceList, schema: &SchemaMap) -> Result<Deployment> {
     let mut d = Deployment::default();
+    let mut unreadable = Unreadable(
+        list.unreadable
+            .iter()
+            .map(|(path, message)| Error::Unreadable {
+                path: path.clone(),
+                message: message.clone(),
+            })
+            .collect(),
+    );
     for (path, region_dir) in &list.configs {
-        let c = config_yaml::read_config(path, region_dir.clone())?;
-        d.inputs.push(Input {
-            kind: "config",
-            path: path.display().to_string(),
-            sha256: Some(sha256_file(path)?),
-        });
-        d.configs.push(c);
+        let read = config_yaml::read_config_hashed(path, region_dir.clone());
+        if let Some((c, sha256)) = unreadable.keep(read)? {
+            d.inputs.push(Input {
+                kind: "config",
+                path: path.display().to_string(),
+                sha256: Some(sha256),
+            });
+            d.configs.push(c);
+        }
     }
     d.regions = regions_of(&d.configs);
     for dir in &list.components {
-        d.components.extend(components::read_components(dir)?);
-        d.inputs.push(Input {
-            kind: "components",
-            path: dir.display().to_string(),
-            sha256: Some(sha256_dir(dir)?),
-        });
+        let read = components::read_components(dir).and_then(|c| Ok((c, sha256_dir(dir)?)));
+        if let Some((components, sha256)) = unreadable.keep(read)? {
+            d.components.extend(components);
+            d.inputs.push(Input {
+                kind: "components",
+                path: dir.display().to_string(),
+                sha256: Some(sha256),
+            });
+        }
     }
     if let Some(p) = &list.docker_inspect {
-        d.docker = Some(docker_inspect::read_docker_inspect(p)?);
-        d.inputs.push(Input {
-            kind: "docker-inspect",
-            path: p.display().to_string(),
-            sha256: Some(sha256_file(p)?),
+        let read = config_yaml::read_text_hashed(p).and_then(|(text, sha256)| {
+            Ok((docker_inspect::parse_docker_inspect(p, &text)?, sha256))
         });
+        if let Some((docker, sha256)) = unreadable.keep(read)? {
+            d.docker = Some(docker);
+            d.inputs.push(Input {
+                kind: "docker-inspect",
+                path: p.display().to_string(),
+                sha256: Some(sha256),
+            });
+        }
     }
     if let Some(dir) = &list.backup_dir {
-        d.backups = Some(backups::read_backup_dir(dir)?);
-        d.inputs.push(Input {
-            kind: "backup-dir",
-            path: dir.display().to_string(),
-            sha256: None,
-        });
+        if let Some(backups) = unreadable.keep(backups::read_backup_dir(dir))? {
+            d.backups = Some(backups);
+            d.inputs.push(Input {
+                kind: "backup-dir",
+                path: dir.display().to_string(),
+                sha256: None,
+            });
+        }
     }
     if let Some(spec) = &list.metadb {
         if !list.dumps.is_empty() {
@@ -232,21 +401,114 @@ pub fn load(list: &SourceList, schema: &SchemaMap) -> Result<Deployment> {
             path: format!("mysql://{}@{}", target.user, target.address()),
             sha256: None,
         });
-        match metadb::read_live(&target, schema, &roles, &d.components) {
-            Ok(metadb) => d.metadb = metadb,
-            Err(Error::CheckFailed(why)) => d.metadb_error = Some(why),
-            Err(e) => return Err(e),
+        // With a source already unreadable the run ends in exit 3 anyway: no connection.
+        if unreadable.0.is_empty() {
+            match metadb::read_live(&target, schema, &roles, &d.components) {
+                Ok(metadb) => d.metadb = metadb,
+                Err(Error::CheckFailed(why)) => d.metadb_error = Some(why),
+                Err(e) => return Err(e),
+            }
         }
         d.live_target = Some(target);
     }
     if !list.dumps.is_empty() {
         let roles = roles_from_configs(&d.configs);
-        let (metadb, inputs) = metadb_dumps::read_dumps(&list.dumps, schema, roles, &d.components)?;
-        d.metadb = metadb;
-        d.inputs.extend(inputs);
+        let read = metadb_dumps::read_dumps(&list.dumps, schema, roles, &d.components);
+        if let Some((metadb, inputs)) = unreadable.keep(read)? {
+            d.metadb = metadb;
+            d.inputs.extend(inputs);
+        }
     }
+    unreadable.into_result()?;
     let jobs = std::mem::take(&mut d.metadb.job_components);
     crate::facts::link::merge_job_components(&mut d.components, jobs);
     d.inputs.sort();
     Ok(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode_err(bytes: &[u8]) -> (u64, u64, String) {
+        match decode_utf8(Path::new("f.yaml"), bytes.to_vec()) {
+            Err(Error::Parse {
+                pos: Some(p),
+                message,
+                ..
+            }) => (p.line, p.column, message),
+            other => panic!("expected a parse error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn utf8_is_required_and_the_first_bad_byte_located() {
+        assert_eq!(
+            decode_utf8(Path::new("f"), "\u{feff}a: 杭州\n".into()).expect("utf-8"),
+            "\u{feff}a: 杭州\n"
+        );
+        let (line, column, message) = decode_err(b"a: 1\nregion: \xba\xbc\xd6\xdd\n");
+        assert_eq!((line, column), (2, 9));
+        assert!(message.contains("bytes 0xBA 0xBC 0xD6 0xDD"), "{message}");
+        // Columns count characters, after a BOM on the first line.
+        let mut bytes = "\u{feff}名前: é".as_bytes().to_vec();
+        bytes.push(0xFF);
+        let (line, column, _) = decode_err(&bytes);
+        assert_eq!((line, column), (1, 6));
+        let (line, column, message) = decode_err(b"\xef\xbb\xbfab\xff");
+        assert_eq!((line, column), (1, 3));
+        assert!(message.contains("byte 0xFF"), "{message}");
+        // A sequence cut by the end of the file.
+        let (line, column, message) = decode_err(b"x\ny: \xe6\x9d");
+        assert_eq!((line, column), (2, 4));
+        assert!(message.contains("0xE6 0x9D"), "{message}");
+        let (line, column, message) = decode_err(&[0xFF, 0xFE, b'a', 0]);
+        assert_eq!((line, column), (1, 1));
+        assert!(message.contains("UTF-16"), "{message}");
+    }
+
+    #[test]
+    fn a_bad_byte_in_a_secret_is_not_shown() {
+        for text in [
+            &b"oms_meta_password: S3cr\xba\n"[..],
+            b"a: 1\ndrc_password: |\n  S3cr\xba\n",
+            b"{\"pasword\": \"S3cr\xba\"}",
+        ] {
+            let (_, _, message) = decode_err(text);
+            assert!(message.contains("a byte in a secret's value"), "{message}");
+            assert!(!message.contains("0xBA"), "{message}");
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_that_lead_nowhere_say_why() {
+        let dir = std::env::temp_dir().join(format!("omslint-links-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("tmp");
+        let link = |name: &str, target: &str| {
+            let p = dir.join(name);
+            std::os::unix::fs::symlink(target, &p).expect("symlink");
+            p
+        };
+        let self_loop = link("a", "a");
+        let b = link("b", "c");
+        link("c", "b");
+        let dangling = link("d", "gone");
+        std::fs::write(dir.join("real"), "x").expect("write");
+        let good = link("e", "real");
+        for (p, want) in [(&self_loop, "loop"), (&b, "loop"), (&dangling, "dangling")] {
+            match look(p) {
+                Err(e @ Error::Unreadable { .. }) => {
+                    assert!(e.to_string().contains(want), "{e}");
+                    assert_eq!(e.exit_code(), 3);
+                }
+                other => panic!("{}: {other:?}", p.display()),
+            }
+        }
+        assert_eq!(look(&good).expect("resolves"), Some(Kind::File));
+        assert_eq!(look(&dir.join("none")).expect("absent"), None);
+        assert_eq!(look(&dir).expect("dir"), Some(Kind::Dir));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

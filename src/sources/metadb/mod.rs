@@ -17,11 +17,11 @@ use mysql_async::{Conn, OptsBuilder, Row, SslOpts};
 
 use super::dump::{ColumnDef, Interest, TableDef, Value};
 use crate::error::{Error, Result};
-use crate::facts::builder::FactsBuilder;
+use crate::escape::sql;
 use crate::facts::fxhash::FxHashSet;
 use crate::facts::{Component, DbRole, MetaDb};
-use crate::escape::sql;
 use crate::schema_map::SchemaMap;
+use crate::sources::facts_builder::FactsBuilder;
 pub use target::{SslMode, Target};
 
 fn failed(t: &Target, what: &str, e: impl std::fmt::Display) -> Error {

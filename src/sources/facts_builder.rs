@@ -13,9 +13,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::fxhash::{FxHashMap, FxHashSet};
-use super::projects::{ProjectAggregator, ProjectRow};
-use super::{
+use crate::facts::fxhash::{FxHashMap, FxHashSet};
+use crate::facts::projects::{ProjectAggregator, ProjectRow};
+use crate::facts::{
     ClusterInfo, ColumnMeta, Component, DataSource, Database, DbRole, MetaDb, ProjectFacts,
     ProjectKind, SettingOrigin, SourceSetting, TableMeta, VersionRow,
 };

@@ -36,22 +36,47 @@ const SECRET_SUFFIXES: &[&str] = &[
 ];
 
 /// Fragments that make a key secret wherever they occur (`password_encrypted`,
-/// `secretAccessKey`): over-masking costs nothing, a missed password costs a lot.
-const SECRET_FRAGMENTS: &[&str] = &["password", "passwd", "secret"];
+/// `secretAccessKey`, `tsdb_pass`, `oms_meta_pwd`), misspellings included (`pasword`,
+/// `paswd`, `pswd`): over-masking costs nothing, a missed password costs a lot.
+const SECRET_FRAGMENTS: &[&str] = &[
+    "pass",
+    "pasw",
+    "psw",
+    "pwd",
+    "secret",
+    "token",
+    "credential",
+];
+
+/// Words a key's part may be a typo of (`passowrd`, `secert`, `tokne`, `credentail`):
+/// within one edit for short words, two for long ones.
+const SECRET_WORDS: &[&str] = &[
+    "password",
+    "passwd",
+    "passphrase",
+    "secret",
+    "token",
+    "credential",
+    "credentials",
+];
 
 /// Whether a key names a secret: `password`, `passwd`, `pwd`, `secret`, `token`,
-/// `access_key`, `*_password`, `tsdb_password`, `oms_meta_password`, `drc_password`, … in any
+/// `credential`, `access_key`, `*_password`, `tsdb_password`, `oms_meta_password`, … in any
 /// case, with `-` or `_`, camelCase, quoted, or as any segment of a dotted key
-/// (`source.password`).
+/// (`source.password`); and by its look, misspelt (`oms_meta_pasword`, `passwrd`,
+/// `secert_key`) or shortened (`tsdb_pass`, `db_pwd`), not only by the known names.
 pub fn is_secret_key(key: &str) -> bool {
     let key = key
         .trim()
         .trim_matches(|c| c == '"' || c == '\'')
         .trim()
-        .trim_start_matches('-')
-        .to_ascii_lowercase()
-        .replace('-', "_");
-    key.split(['.', '/', ' ']).any(segment_is_secret)
+        .trim_start_matches('-');
+    words(key).any(|w| SECRET_WORDS.iter().any(|s| is_typo_of(&w, s)))
+        || key
+            .to_ascii_lowercase()
+            .replace('-', "_")
+            .split(['.', '/', ' '])
+            .any(segment_is_secret)
 }
 
 fn segment_is_secret(segment: &str) -> bool {
@@ -59,6 +84,61 @@ fn segment_is_secret(segment: &str) -> bool {
     !s.is_empty()
         && (SECRET_SUFFIXES.iter().any(|suf| s.ends_with(suf))
             || SECRET_FRAGMENTS.iter().any(|frag| s.contains(frag)))
+}
+
+/// The words of a key, lower case: split at anything but letters and at camelCase humps
+/// (`metaPasword2` → `meta`, `pasword`).
+fn words(key: &str) -> impl Iterator<Item = String> + '_ {
+    let mut out = Vec::new();
+    let mut word = String::new();
+    let mut prev_lower = false;
+    for c in key.chars() {
+        if !c.is_alphabetic() {
+            out.push(std::mem::take(&mut word));
+            prev_lower = false;
+            continue;
+        }
+        if c.is_uppercase() && prev_lower {
+            out.push(std::mem::take(&mut word));
+        }
+        prev_lower = c.is_lowercase();
+        word.extend(c.to_lowercase());
+    }
+    out.push(word);
+    out.into_iter().filter(|w| !w.is_empty())
+}
+
+/// Whether `word` is `target` or a typo of it: at most one edit (a letter added, dropped,
+/// changed, or two swapped) for words up to six letters, two for longer ones.
+fn is_typo_of(word: &str, target: &str) -> bool {
+    let allowed = if target.len() > 6 { 2 } else { 1 };
+    word.len().abs_diff(target.len()) <= allowed && edit_distance(word, target) <= allowed
+}
+
+/// Optimal string alignment distance (Levenshtein plus adjacent swaps), on bytes: the
+/// targets are ASCII, and a non-ASCII word is never close to them anyway.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut rows = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in rows.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in rows[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut d = (rows[i - 1][j] + 1)
+                .min(rows[i][j - 1] + 1)
+                .min(rows[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d = d.min(rows[i - 2][j - 2] + 1);
+            }
+            rows[i][j] = d;
+        }
+    }
+    rows[a.len()][b.len()]
 }
 
 /// One line with the value of every secret `key: value`, `key=value` and `"key": "value"`
@@ -413,6 +493,27 @@ pub(crate) mod tests {
             "client-secret",
             "secret_key",
             "auth_token",
+            // By their look: misspelt, shortened, or any key with pass/pwd/secret/token/
+            // credential in it.
+            "oms_meta_pasword",
+            "oms_meta_passwrd",
+            "oms_meta_passowrd",
+            "OMS_META_PASWORD",
+            "metaPasword",
+            "passwd",
+            "paswd",
+            "pswd",
+            "tsdb_pass",
+            "tsdbPass",
+            "db_pwd",
+            "secret_key",
+            "secert_key",
+            "access_token",
+            "accessTokne",
+            "credentail",
+            "aws_credentials_file",
+            "source.pasword",
+            "PassPhrase",
         ] {
             assert!(is_secret_key(k), "{k} should be secret");
         }
@@ -426,9 +527,66 @@ pub(crate) mod tests {
             "cm_url",
             "tsdb_username",
             "logproxy.address",
+            "cm_nodes",
+            "cm_location",
+            "cm_region",
+            "cm_region_cn",
+            "cm_is_default",
+            "drc_rm_db",
+            "drc_cm_db",
+            "drc_cm_heartbeat_db",
+            "oms_meta_port",
+            "tsdb_service",
+            "tsdb_enabled",
+            "tsdb_url",
+            "ignoreDdl",
+            "blackRegionNo",
+            "clients",
+            "clientId",
+            "subtopic",
+            "clusterManagerUrl",
+            "db_type",
+            "src_type",
+            "secure",
+            "select",
+            "topic",
             "",
         ] {
             assert!(!is_secret_key(k), "{k} should not be secret");
+        }
+    }
+
+    #[test]
+    fn typos_by_edit_distance() {
+        assert_eq!(edit_distance("password", "password"), 0);
+        assert_eq!(edit_distance("pasword", "password"), 1);
+        assert_eq!(edit_distance("passowrd", "password"), 1);
+        assert_eq!(edit_distance("secure", "secret"), 2);
+        assert!(is_typo_of("secert", "secret"));
+        assert!(!is_typo_of("secure", "secret"));
+        assert!(!is_typo_of("session", "secret"));
+        assert!(is_typo_of("credentail", "credential"));
+        let w: Vec<String> = words("metaPasword2_x-Y").collect();
+        assert_eq!(w, ["meta", "pasword", "x", "y"]);
+    }
+
+    #[test]
+    fn misspelt_secret_keys_are_masked_in_lines() {
+        for (line, want) in [
+            ("oms_meta_pasword: S3cr3t-x", "oms_meta_pasword: <redacted>"),
+            ("passwd: S3cr3t-x", "passwd: <redacted>"),
+            ("tsdb_pass: 'S3cr3t-x'", "tsdb_pass: '<redacted>'"),
+            ("secret_key=S3cr3t-x", "secret_key=<redacted>"),
+            (
+                r#"  "access_token": "S3cr3t-x","#,
+                r#"  "access_token": "<redacted>","#,
+            ),
+            (
+                "source.credential = S3cr3t-x",
+                "source.credential = <redacted>",
+            ),
+        ] {
+            assert_eq!(redact_line(line), want);
         }
     }
 

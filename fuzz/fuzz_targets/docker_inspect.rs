@@ -1,0 +1,8 @@
+#![no_main]
+//! Arbitrary bytes through the docker_inspect reader (omslint::fuzzing::run says what "correct" is).
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    omslint::fuzzing::run("docker_inspect", data);
+});
