@@ -88,16 +88,23 @@ fn shell_blocks(md: &str) -> Vec<String> {
     out
 }
 
+/// `bash -n` on the script, fed on standard input: tests run in parallel threads, and a
+/// shared scratch file would mix their scripts.
 fn bash_n(script: &str) {
-    let dir = std::env::temp_dir().join(format!("omslint-bash-n-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let f = dir.join("block.sh");
-    std::fs::write(&f, script).unwrap();
-    let out = std::process::Command::new("bash")
+    use std::io::Write;
+    let mut child = std::process::Command::new("bash")
         .arg("-n")
-        .arg(&f)
-        .output()
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .expect("bash");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
     assert!(
         out.status.success(),
         "bash -n rejects:\n{script}\n{}",
