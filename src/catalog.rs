@@ -37,6 +37,26 @@ pub struct Docs {
     pub sources: Vec<SourceRef>,
 }
 
+/// The command whose engine runs a rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Command {
+    /// `omslint lint` (and `plan`): before the upgrade.
+    #[default]
+    Lint,
+    /// `omslint verify`: after the upgrade or the rollback (SPEC §8).
+    Verify,
+}
+
+impl Command {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Command::Lint => "lint",
+            Command::Verify => "verify",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct RuleMeta {
     pub code: String,
@@ -45,6 +65,9 @@ pub struct RuleMeta {
     pub summary: String,
     pub applies_to: String,
     pub subject: String,
+    /// Which command runs it: `lint` (the default) or `verify`.
+    #[serde(default)]
+    pub command: Command,
     pub fix: FixMeta,
     pub docs: Docs,
 }
@@ -64,10 +87,14 @@ impl RuleMeta {
     /// The text `omslint explain` prints.
     pub fn explain(&self) -> String {
         let mut out = format!(
-            "{} ({}) — {}\n\nDefault severity: {}\nApplies to: {}\nFix: {}{}\n",
+            "{} ({}) — {}\n\n{}Default severity: {}\nApplies to: {}\nFix: {}{}\n",
             self.code,
             self.name,
             self.summary,
+            match self.command {
+                Command::Lint => "",
+                Command::Verify => "Command: omslint verify (after the upgrade or the rollback)\n",
+            },
             self.severity,
             self.applies_to,
             self.fix.kind,
@@ -110,7 +137,7 @@ macro_rules! rule_files {
     };
 }
 
-const RULE_FILES: [(&str, &str); 16] = rule_files![
+const RULE_FILES: [(&str, &str); 24] = rule_files![
     "OMS001-unsupported-upgrade-path.yaml",
     "OMS002-console-port-change.yaml",
     "OMS003-duplicate-project-name.yaml",
@@ -127,9 +154,17 @@ const RULE_FILES: [(&str, &str); 16] = rule_files![
     "OMS014-project-not-ready.yaml",
     "OMS015-datahub-task-hidden.yaml",
     "OMS016-mount-paths.yaml",
+    "OMS101-project-lost.yaml",
+    "OMS102-project-state-regressed.yaml",
+    "OMS103-version-not-recorded.yaml",
+    "OMS104-ha-not-restored.yaml",
+    "OMS105-server-not-online.yaml",
+    "OMS106-datasource-lost.yaml",
+    "OMS107-component-setting-lost.yaml",
+    "OMS108-rollback-differs.yaml",
 ];
 
-/// Every rule's metadata, in code order.
+/// Every rule's metadata, lint's and verify's, in code order.
 pub fn catalog() -> &'static [RuleMeta] {
     static CATALOG: OnceLock<Vec<RuleMeta>> = OnceLock::new();
     CATALOG.get_or_init(|| {
@@ -165,7 +200,16 @@ mod tests {
     #[test]
     fn every_rule_file_parses_and_matches_its_name() {
         let cat = catalog();
-        assert_eq!(cat.len(), 16);
+        assert_eq!(cat.len(), 24);
+        assert_eq!(
+            cat.iter().filter(|m| m.command == Command::Verify).count(),
+            8,
+            "OMS101–OMS108 are verify's"
+        );
+        for m in cat {
+            let verify = m.code.as_str() >= "OMS101";
+            assert_eq!(m.command == Command::Verify, verify, "{}: command", m.code);
+        }
         for (m, (file, _)) in cat.iter().zip(RULE_FILES.iter()) {
             assert_eq!(*file, format!("{}-{}.yaml", m.code, m.name));
             assert!(Severity::parse(&m.severity).is_some(), "{file}: severity");
@@ -198,5 +242,10 @@ mod tests {
             Some("OMS008")
         );
         assert!(lookup("OMS999").is_none());
+        assert_eq!(lookup("oms108").map(|m| m.command), Some(Command::Verify));
+        assert_eq!(
+            lookup("rollback-differs").map(|m| m.code.as_str()),
+            Some("OMS108")
+        );
     }
 }

@@ -22,6 +22,9 @@ pub enum Command {
     Lint(Box<LintArgs>),
     /// Print the upgrade runbook for this deployment (SPEC §7).
     Plan(Box<PlanArgs>),
+    /// After the upgrade (--to) or the rollback (--rolled-back): prove against the
+    /// pre-upgrade backups (--backup-dir) that nothing was lost (SPEC §8).
+    Verify(Box<VerifyArgs>),
     /// List every rule: code, name, severity, fixable, applies-to.
     Rules(RulesArgs),
     /// Print a rule's full documentation.
@@ -117,7 +120,8 @@ pub struct SourceArgs {
     /// `docker inspect` JSON of the current OMS container(s).
     #[arg(long, value_name = "FILE")]
     pub docker_inspect: Option<PathBuf>,
-    /// Where the pre-upgrade mysqldump backups are, to check them (OMS011).
+    /// Where the pre-upgrade mysqldump backups are: lint checks them (OMS011), verify
+    /// compares the deployment with them.
     #[arg(long, value_name = "DIR")]
     pub backup_dir: Option<PathBuf>,
     /// The live MetaDB: `mysql://user@host:port`, or `config` for config.yaml's
@@ -194,6 +198,42 @@ pub struct LintArgs {
     /// List the fixes applied.
     #[arg(long)]
     pub show_fixes: bool,
+    /// Report format (default: human).
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+    /// Write the report to a file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// SARIF `automationDetails.id` category (default `omslint/<from>-<to>/`): give each
+    /// deployment its own when several are uploaded from one repository.
+    #[arg(long, value_name = "NAME")]
+    pub sarif_category: Option<String>,
+    /// The lowest severity that makes the exit code 1.
+    #[arg(long, value_enum, default_value = "error")]
+    pub fail_on: FailOn,
+    /// Exit 0 whatever the findings (usage errors and unreadable sources still exit 2 and 3).
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// Colour in the human report (auto: only on a terminal, never with NO_COLOR).
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorArg,
+}
+
+/// `omslint verify`: the deployment now (SNAPSHOT_DIR, --dump or --metadb) against its
+/// pre-upgrade backups (--backup-dir).
+#[derive(Debug, Args)]
+#[command(
+    after_help = "After an upgrade: omslint verify --backup-dir DIR --metadb mysql://user@host:port --to 4.2.3 [--downtime 90m]\nAfter a rollback (right after the restore, before the old container restarts): omslint verify --rolled-back --backup-dir DIR --metadb mysql://user@host:port"
+)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+
+    /// After a rollback: every table of every backed-up database must equal its backup,
+    /// row for row (OMS108), and no project, data source or component setting of the
+    /// backup may be missing. Run it after the restore, before the old container restarts.
+    #[arg(long)]
+    pub rolled_back: bool,
     /// Report format (default: human).
     #[arg(long, value_enum, default_value = "human")]
     pub format: Format,

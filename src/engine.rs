@@ -48,13 +48,18 @@ pub fn hops(path: &UpgradePath, graph: &UpgradeGraph) -> Vec<Hop> {
         .collect()
 }
 
+/// Runs lint's rules (`rules::registry`).
 pub fn run(ctx: &Context<'_>) -> RunResult {
-    let rules = registry();
+    run_rules(ctx, &registry())
+}
+
+/// Runs the given rules: lint's, or verify's (`rules::verify_registry`).
+pub fn run_rules(ctx: &Context<'_>, rules: &[Rule]) -> RunResult {
     let hops = hops(ctx.path, ctx.graph);
     let several = hops.len() > 1;
     // One job per rule, and per hop for the rules whose verdict depends on it.
     let mut jobs: Vec<(&Rule, Option<&Hop>)> = Vec::new();
-    for r in &rules {
+    for r in rules {
         if r.per_hop {
             jobs.extend(hops.iter().map(|h| (r, Some(h))));
         } else {

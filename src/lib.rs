@@ -24,4 +24,5 @@ pub mod sources;
 pub mod textfile;
 pub mod upgrade;
 pub mod values;
+pub mod verify;
 pub mod version;

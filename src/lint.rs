@@ -321,6 +321,7 @@ pub(crate) fn analyze_parts(args: &LintArgs) -> Result<Parts> {
         downtime_min,
         heartbeat_threshold,
         hop: None,
+        verify: None,
     };
     let mut run = crate::engine::run(&ctx);
     crate::engine::apply_settings(&mut run, &settings, &report::time::today());

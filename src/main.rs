@@ -10,6 +10,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         cli::Command::Lint(args) => lint::run(&args),
         cli::Command::Plan(args) => plan::run(&args),
+        cli::Command::Verify(args) => omslint::verify::run(&args),
         cli::Command::Rules(args) => lint::print_rules(args.format),
         cli::Command::Explain { rule } => lint::explain(&rule),
         cli::Command::Schema { which } => omslint::schema::print(which),

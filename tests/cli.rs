@@ -258,7 +258,8 @@ fn rules_and_explain_transcripts() {
             .lines()
             .filter(|l| l.starts_with("| OMS"))
             .count(),
-        16
+        24,
+        "16 lint rules and 8 verify rules"
     );
     snapshot("rules.txt", &transcript(&args, &out));
     for code in ["OMS003", "ha-enabled"] {

@@ -158,5 +158,5 @@ fn rules_refuses_a_format_it_does_not_write() {
     }
     let md = omslint(&["rules", "--format", "markdown"]);
     assert_eq!(md.code, 0);
-    assert_eq!(md.stdout.lines().count(), 2 + 16);
+    assert_eq!(md.stdout.lines().count(), 2 + 24);
 }

@@ -124,6 +124,62 @@ pub fn login(t: &Topology) -> String {
     )
 }
 
+/// `mysql://user@host:port` of the MetaDB for `omslint verify --metadb`, as one shell
+/// word: each value quoted, an unknown one a variable that stops the command until set.
+/// No password: omslint prompts for it (or reads OMSLINT_METADB_PASSWORD).
+fn metadb_url(t: &Topology) -> String {
+    let m = &t.meta;
+    let word = |v: &Option<String>, var: &str, key: &str| match v {
+        Some(v) => quote(v),
+        None => required_var(var, &format!("set {var} to {key}")),
+    };
+    let host = match &m.host {
+        Some(h) if h.contains(':') => quote(&format!("[{h}]")),
+        _ => word(&m.host, "OMS_META_HOST", "oms_meta_host"),
+    };
+    format!(
+        "{}{}{}{host}{}{}",
+        quote("mysql://"),
+        word(&m.user, "OMS_META_USER", "oms_meta_user"),
+        quote("@"),
+        quote(":"),
+        word(&m.port, "OMS_META_PORT", "oms_meta_port"),
+    )
+}
+
+/// After the upgrade: `omslint verify` against this hop's backups.
+fn verify_upgrade(
+    b: &mut Builder,
+    t: &Topology,
+    node: &str,
+    (from, to): (Version, Version),
+    downtime_min: u64,
+) {
+    b.push(
+        "Verify that nothing was lost",
+        Kind::Check,
+        node,
+        Body {
+            commands: vec![format!(
+                "omslint verify --backup-dir . --metadb {} --from {} --to {} --downtime {}m",
+                metadb_url(t),
+                quote(&from.to_string()),
+                quote(&to.to_string()),
+                downtime_min
+            )],
+            checks: vec![
+                format!("exits 0: every project, data source and component setting of the backups is still there, no project that ran has failed, `oms_version` records {}, HA is back on and every server is ONLINE", md(&to.to_string())),
+                "`--format markdown --output verify.md` gives the report for the change ticket".into(),
+            ],
+            notes: vec![
+                "Run it in the directory that holds this hop's backups (`--backup-dir .`); it prompts for the MetaDB password (or reads `OMSLINT_METADB_PASSWORD`). If the downtime (T2 − T1) was longer than planned, give the real one to `--downtime`.".into(),
+                "Each finding names what was lost (OMS101–OMS107, `omslint explain CODE`). Decide on the rollback while the window is open.".into(),
+            ],
+            ..Body::default()
+        },
+    );
+}
+
 pub fn ha_off(b: &mut Builder, now_on: Option<&str>) {
     let mut notes = vec![
         "OMS console > System Management > System Parameters > `ha.config`: edit the value and set `enable` to `false`.".to_string(),
@@ -295,6 +351,7 @@ pub fn build_hop(t: &Topology, i: HopInput<'_>) -> Hop {
         .hosts
         .first()
         .map_or("any host with mysqldump".to_string(), |h| h.ip.clone());
+    let backup_verify_node = backup_node.clone();
     b.push(
         "Back up the MetaDB databases",
         Kind::Command,
@@ -398,6 +455,8 @@ pub fn build_hop(t: &Topology, i: HopInput<'_>) -> Hop {
         true,
         &i.advice.refetch,
     );
+    // After "every server is Online" and HA back on (verify checks both).
+    verify_upgrade(&mut b, t, &backup_verify_node, (from, to), i.downtime_min);
     if !i.advice.after.is_empty() {
         b.push(
             "Tell the console's users what changed",
@@ -908,6 +967,25 @@ pub fn rollback(
             checks: vec![
                 "every mysql exits 0".into(),
                 "record the printed T4: the end of the restore".into(),
+            ],
+            ..Body::default()
+        },
+    );
+    b.push(
+        "Verify the restore",
+        Kind::Check,
+        "the host holding the backups",
+        Body {
+            commands: vec![format!(
+                "omslint verify --rolled-back --backup-dir . --metadb {}",
+                metadb_url(t)
+            )],
+            checks: vec![
+                "exits 0: every table of every restored database equals its backup row for row (OMS108), and no project, data source or component setting of the backups is missing".into(),
+            ],
+            notes: vec![
+                "Before the old container restarts: it writes heartbeats at once, and the heartbeat tables then differ from the backups by design.".into(),
+                "An OMS108 finding names the database and table that differ: drop, re-create and restore that database again, then verify again.".into(),
             ],
             ..Body::default()
         },
