@@ -6,6 +6,7 @@
 
 pub mod collation;
 pub mod fxhash;
+pub mod job_keep;
 pub mod link;
 pub mod live;
 pub mod projects;
@@ -309,6 +310,10 @@ pub struct MetaDb {
     /// Components as `config_job` describes them: one per job name, with the source
     /// settings the schema map lists.
     pub job_components: Vec<Component>,
+    /// The `config_job` components judged unremarkable and not kept whole (see
+    /// `job_keep`): a source folds them into the ones it kept, as `merge` does across
+    /// sources.
+    pub summarized_jobs: job_keep::Summarized,
     /// Heartbeat table statistics per cm_hb database name.
     pub heartbeat: BTreeMap<String, HeartbeatStats>,
 }
@@ -346,7 +351,28 @@ impl MetaDb {
         self.datasources.extend(other.datasources);
         self.normal_configs.extend(other.normal_configs);
         self.cluster_info.extend(other.cluster_info);
-        self.job_components.extend(other.job_components);
+        // A component two sources describe: of each setting, the first source's value
+        // wins (`link::merge_job_components`). Where one side was summarized, what it
+        // held is known well enough to fold in: a `dbType` (else it would have been
+        // kept) and, when the bit says so, a `blackRegionNo` that fits its region.
+        for c in &mut self.job_components {
+            if other.summarized_jobs.find(&c.name).is_some() {
+                c.source
+                    .insert_if_absent(DB_TYPE_SEEN, summarized_db_type());
+            }
+        }
+        let mut later = other.job_components;
+        for c in &mut later {
+            if let Some(set_black_region) = self.summarized_jobs.find(&c.name) {
+                c.source
+                    .insert_if_absent(DB_TYPE_SEEN, summarized_db_type());
+                if set_black_region {
+                    c.source.remove("blackRegionNo");
+                }
+            }
+        }
+        self.job_components.extend(later);
+        self.summarized_jobs.merge(other.summarized_jobs);
         for (db, h) in other.heartbeat {
             let e = self.heartbeat.entry(db).or_default();
             e.rows += h.rows;
@@ -407,6 +433,10 @@ impl SourceSettings {
         self.find(key).ok().map(|i| &self.0[i].1)
     }
 
+    pub fn remove(&mut self, key: &str) -> Option<SourceSetting> {
+        self.find(key).ok().map(|i| self.0.remove(i).1)
+    }
+
     pub fn contains_key(&self, key: &str) -> bool {
         self.find(key).is_ok()
     }
@@ -430,6 +460,18 @@ impl std::ops::Index<&str> for SourceSettings {
     fn index(&self, key: &str) -> &SourceSetting {
         self.get(key)
             .unwrap_or_else(|| panic!("no source setting {key}"))
+    }
+}
+
+/// The key under which a summarized component's `dbType` is folded in: its value was not
+/// kept (no rule reads it, only whether it is there).
+pub const DB_TYPE_SEEN: &str = "dbType";
+
+/// The `dbType` of a component summarized by its source (`job_keep`).
+pub fn summarized_db_type() -> SourceSetting {
+    SourceSetting {
+        value: Arc::from("(set)"),
+        origin: SettingOrigin::ConfigJob(0),
     }
 }
 
@@ -473,8 +515,12 @@ impl Component {
     /// time. Taken per source (files, `config_job`) before they merge, so the union over
     /// sources is a superset of what the merged components need.
     pub fn project_row_needed(&self) -> Option<&str> {
-        let has_type = self.setting("dbType").is_some() || self.setting("db_type").is_some();
-        self.project_id().filter(|_| !has_type)
+        self.project_id().filter(|_| !self.has_db_type())
+    }
+
+    /// `dbType`, or its older spelling `db_type`, is set.
+    pub fn has_db_type(&self) -> bool {
+        self.setting("dbType").is_some() || self.setting("db_type").is_some()
     }
 }
 

@@ -9,6 +9,7 @@ use rayon::prelude::*;
 use super::common::{is_oceanbase_type, need_metadb, need_projects, need_tables, setting_location};
 use super::{finding, Context, Outcome};
 use crate::catalog::RuleMeta;
+use crate::facts::job_keep::{black_region_set, location_matches};
 use crate::facts::{DbRole, SettingOrigin};
 use crate::finding::{Severity, Subject};
 use crate::schema_map::TableFact;
@@ -82,7 +83,7 @@ pub fn check(ctx: &Context<'_>, meta: &'static RuleMeta) -> Outcome {
         .filter_map(|c| {
             let setting = c.setting("blackRegionNo")?;
             let value = setting.value.trim();
-            if value.is_empty() || value.eq_ignore_ascii_case("null") {
+            if !black_region_set(value) {
                 return None;
             }
             let region = d.region_of_ip(c.host_ip());
@@ -92,7 +93,7 @@ pub fn check(ctx: &Context<'_>, meta: &'static RuleMeta) -> Outcome {
             };
             let matches = expected
                 .iter()
-                .any(|(_, loc)| loc.is_some_and(|l| value.parse::<i64>().ok() == Some(l)));
+                .any(|(_, loc)| location_matches(*loc, value));
             if matches {
                 return None;
             }

@@ -14,10 +14,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::facts::fxhash::{FxHashMap, FxHashSet};
+use crate::facts::job_keep::{summary_key, JobKeep, Summarized};
 use crate::facts::projects::{ProjectAggregator, ProjectRow};
+use crate::facts::summarized_db_type;
 use crate::facts::{
     ClusterInfo, ColumnMeta, Component, DataSource, Database, DbRole, MetaDb, ProjectFacts,
-    ProjectKind, SettingOrigin, SourceSetting, TableMeta, VersionRow,
+    ProjectKind, SettingOrigin, SourceSetting, TableMeta, VersionRow, DB_TYPE_SEEN,
 };
 use crate::schema_map::{SchemaMap, TableFact};
 use crate::sources::dump::{Interest, TableDef, Value};
@@ -53,15 +55,34 @@ pub struct FactsBuilder<'s> {
 }
 
 /// Components built from `config_job` rows: one per job name, short values shared.
-#[derive(Default)]
+///
+/// OMS writes a job's rows together, so a component is judged when its run of rows ends
+/// (`JobKeep::keeps`): kept whole, or summarized in 16 bytes. A row for a component
+/// already summarized starts a new run; `finish_jobs` folds the two back together.
 struct JobComponents {
+    keep: Arc<JobKeep>,
+    /// The component whose rows are streaming now.
+    current: Option<Component>,
+    kept: Vec<Component>,
+    /// Where each kept component is, by name.
     index: FxHashMap<Box<[u8]>, usize>,
-    components: Vec<Component>,
+    summarized: Vec<u128>,
     values: FxHashSet<Arc<str>>,
     keys: FxHashSet<Arc<str>>,
-    /// The component of the previous row: OMS writes a job's rows together, so most
-    /// rows find their component without hashing its name.
-    last: Option<usize>,
+}
+
+impl Default for JobComponents {
+    fn default() -> Self {
+        JobComponents {
+            keep: Arc::new(JobKeep::keep_all()),
+            current: None,
+            kept: Vec::new(),
+            index: FxHashMap::default(),
+            summarized: Vec::new(),
+            values: FxHashSet::default(),
+            keys: FxHashSet::default(),
+        }
+    }
 }
 
 /// Values up to this length are shared (`OB_MYSQL`, `1`, `true` repeat on every
@@ -85,30 +106,39 @@ impl JobComponents {
         v
     }
 
-    fn component(&mut self, job: &[u8]) -> usize {
-        if let Some(i) = self.last {
-            if self.components[i].name.as_bytes() == job {
-                return i;
-            }
-        }
-        let i = match self.index.get(job) {
-            Some(&i) => i,
-            None => {
-                let name = String::from_utf8_lossy(job).into_owned();
-                self.components.push(Component {
-                    name,
-                    ..Default::default()
-                });
-                self.index.insert(job.into(), self.components.len() - 1);
-                self.components.len() - 1
-            }
+    /// The run of rows being read is over: the component is kept whole or summarized.
+    fn close_run(&mut self) {
+        let Some(c) = self.current.take() else {
+            return;
         };
-        self.last = Some(i);
-        i
+        if self.keep.keeps(&c) {
+            self.index.insert(c.name.as_bytes().into(), self.kept.len());
+            self.kept.push(c);
+        } else {
+            let black_region = c.setting("blackRegionNo").is_some();
+            self.summarized.push(summary_key(&c.name, black_region));
+        }
+    }
+
+    fn component(&mut self, job: &[u8]) -> &mut Component {
+        if self
+            .current
+            .as_ref()
+            .is_some_and(|c| c.name.as_bytes() == job)
+        {
+            return self.current.as_mut().expect("checked above");
+        }
+        if let Some(&i) = self.index.get(job) {
+            return &mut self.kept[i];
+        }
+        self.close_run();
+        self.current.insert(Component {
+            name: String::from_utf8_lossy(job).into_owned(),
+            ..Default::default()
+        })
     }
 
     fn add(&mut self, job: &[u8], setting: &str, value: &[u8], id: u64) {
-        let i = self.component(job);
         let text = if PRESENCE_ONLY.contains(&setting) {
             std::borrow::Cow::Borrowed(PRESENT)
         } else {
@@ -120,13 +150,34 @@ impl JobComponents {
             Arc::from(text.as_ref())
         };
         let key = Self::intern(&mut self.keys, setting);
-        self.components[i].source.insert(
+        self.component(job).source.insert(
             key,
             SourceSetting {
                 value,
                 origin: SettingOrigin::ConfigJob(id),
             },
         );
+    }
+
+    /// After the last row: a component kept whole whose earlier run of rows was
+    /// summarized gets back what that run held that a rule asks about, its `dbType`
+    /// (a summarized Incr-Sync component had one). Its `blackRegionNo`, if the earlier run
+    /// set one, fitted, and a later row's value replaces it anyway.
+    fn finish_jobs(&mut self) -> Summarized {
+        self.close_run();
+        self.index = FxHashMap::default();
+        let summarized = Summarized::from_unsorted(std::mem::take(&mut self.summarized));
+        if !summarized.is_empty() {
+            for c in &mut self.kept {
+                if summarized.find(&c.name).is_some() {
+                    c.source
+                        .insert_if_absent(DB_TYPE_SEEN, summarized_db_type());
+                }
+            }
+        }
+        self.kept.sort_by(|a, b| a.name.cmp(&b.name));
+        self.kept.shrink_to_fit();
+        summarized
     }
 }
 
@@ -164,7 +215,7 @@ impl<'s> FactsBuilder<'s> {
     /// full (see `Component::project_row_needed`).
     pub fn job_project_ids(&self) -> impl Iterator<Item = &str> {
         self.jobs
-            .components
+            .kept
             .iter()
             .filter_map(Component::project_row_needed)
     }
@@ -173,9 +224,14 @@ impl<'s> FactsBuilder<'s> {
     /// are sorted by name here, on the source's own thread, rather than all together on
     /// one thread after the last pass (stable: of two rows for one job, the first wins).
     pub fn end_first_pass(&mut self) {
-        self.jobs.index = FxHashMap::default();
-        self.jobs.last = None;
-        self.jobs.components.sort_by(|a, b| a.name.cmp(&b.name));
+        let summarized = self.jobs.finish_jobs();
+        self.metadb.summarized_jobs.merge(summarized);
+    }
+
+    /// Judges `config_job` components as their rows pass (see `JobKeep`) instead of
+    /// keeping every one whole.
+    pub fn judge_components(&mut self, keep: Arc<JobKeep>) {
+        self.jobs.keep = keep;
     }
 
     /// A new source file (or connection) starts.
@@ -515,8 +571,9 @@ impl<'s> FactsBuilder<'s> {
         if let Some(side) = self.sync_projects.take() {
             self.metadb.sync_projects = side.agg.finish();
         }
-        self.metadb.job_components = self.jobs.components;
-        self.metadb.job_components.shrink_to_fit();
+        let summarized = self.jobs.finish_jobs();
+        self.metadb.summarized_jobs.merge(summarized);
+        self.metadb.job_components = std::mem::take(&mut self.jobs.kept);
         self.metadb.projects.kind = ProjectKind::Migration;
         self.metadb.sync_projects.kind = ProjectKind::Sync;
         self.metadb.databases.sort_by(|a, b| a.name.cmp(&b.name));

@@ -18,6 +18,7 @@ use super::dump::{self, Interest, TableDef, Value, Visitor};
 use super::Kind;
 use crate::error::{Error, Result};
 use crate::facts::fxhash::FxHashSet;
+use crate::facts::job_keep::JobKeep;
 use crate::facts::{Component, DbRole, Input, MetaDb};
 use crate::schema_map::SchemaMap;
 use crate::sources::facts_builder::FactsBuilder;
@@ -60,8 +61,10 @@ fn first_pass<'s>(
     database: Option<&str>,
     schema: &'s SchemaMap,
     roles: &HashMap<String, DbRole>,
+    keep: &Arc<JobKeep>,
 ) -> Result<Pending<'s>> {
     let mut b = FactsBuilder::new(schema, roles.clone());
+    b.judge_components(Arc::clone(keep));
     b.begin_source(Some(path.to_path_buf()));
     if let Some(db) = database {
         b.database(db);
@@ -132,6 +135,7 @@ struct Pipeline<'a, 's> {
     holder: Vec<bool>,
     schema: &'s SchemaMap,
     roles: &'a HashMap<String, DbRole>,
+    keep: &'a Arc<JobKeep>,
     slots: Vec<Mutex<Option<Pending<'s>>>>,
     schedule: Mutex<Schedule>,
     /// The job ids of the holders, collected as they finish.
@@ -153,7 +157,7 @@ impl<'a, 's> Pipeline<'a, 's> {
             return;
         }
         let (path, db) = &self.peeked[i];
-        let pending = match first_pass(path, db.as_deref(), self.schema, self.roles) {
+        let pending = match first_pass(path, db.as_deref(), self.schema, self.roles, self.keep) {
             Ok(p) => p,
             Err(e) => return self.fail(e),
         };
@@ -200,6 +204,7 @@ pub fn read_dumps(
     schema: &SchemaMap,
     roles: HashMap<String, DbRole>,
     components: &[Component],
+    keep: &Arc<JobKeep>,
 ) -> Result<(MetaDb, Vec<Input>)> {
     let paths = dump_files(paths)?;
     let peeked: Vec<(PathBuf, Option<String>)> = paths
@@ -240,6 +245,7 @@ pub fn read_dumps(
         peeked: &peeked,
         schema,
         roles: &roles,
+        keep,
         slots: peeked.iter().map(|_| Mutex::new(None)).collect(),
         schedule: Mutex::new(Schedule {
             holders_left: holders,

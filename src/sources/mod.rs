@@ -15,10 +15,12 @@ pub mod snapshot;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
+use crate::facts::job_keep::{JobKeep, RegionLocation};
 use crate::facts::{ConfigFile, DbRole, Deployment, Input, Region};
 use crate::schema_map::SchemaMap;
 
@@ -331,6 +333,35 @@ impl Unreadable {
 }
 
 /// Reads every source into one deployment.
+/// How the MetaDB readers judge `config_job` components (see `facts::job_keep`): by
+/// the file components' names and each region's `cm_nodes` and `cm_location`.
+/// `OMSLINT_KEEP_ALL_COMPONENTS=1` keeps every one whole: the test that holds the judging
+/// to the rules compares reports made both ways.
+fn job_keep(d: &Deployment) -> JobKeep {
+    if std::env::var_os("OMSLINT_KEEP_ALL_COMPONENTS").is_some_and(|v| v == "1") {
+        return JobKeep::keep_all();
+    }
+    JobKeep {
+        all: false,
+        file_names: d.components.iter().map(|c| c.name.clone()).collect(),
+        regions: d
+            .regions
+            .iter()
+            .map(|r| RegionLocation {
+                nodes: r
+                    .configs
+                    .iter()
+                    .flat_map(|&i| d.configs[i].nodes())
+                    .collect(),
+                cm_location: d
+                    .region_config(r)
+                    .and_then(|c| c.get("cm_location"))
+                    .and_then(|e| e.value.as_int()),
+            })
+            .collect(),
+    }
+}
+
 pub fn load(list: &SourceList, schema: &SchemaMap) -> Result<Deployment> {
     let mut d = Deployment::default();
     let mut unreadable = Unreadable(
@@ -403,7 +434,8 @@ pub fn load(list: &SourceList, schema: &SchemaMap) -> Result<Deployment> {
         });
         // With a source already unreadable the run ends in exit 3 anyway: no connection.
         if unreadable.0.is_empty() {
-            match metadb::read_live(&target, schema, &roles, &d.components) {
+            let keep = Arc::new(job_keep(&d));
+            match metadb::read_live(&target, schema, &roles, &d.components, &keep) {
                 Ok(metadb) => d.metadb = metadb,
                 Err(Error::CheckFailed(why)) => d.metadb_error = Some(why),
                 Err(e) => return Err(e),
@@ -413,7 +445,8 @@ pub fn load(list: &SourceList, schema: &SchemaMap) -> Result<Deployment> {
     }
     if !list.dumps.is_empty() {
         let roles = roles_from_configs(&d.configs);
-        let read = metadb_dumps::read_dumps(&list.dumps, schema, roles, &d.components);
+        let keep = Arc::new(job_keep(&d));
+        let read = metadb_dumps::read_dumps(&list.dumps, schema, roles, &d.components, &keep);
         if let Some((metadb, inputs)) = unreadable.keep(read)? {
             d.metadb = metadb;
             d.inputs.extend(inputs);

@@ -19,6 +19,7 @@ use super::dump::{ColumnDef, Interest, TableDef, Value};
 use crate::error::{Error, Result};
 use crate::escape::sql;
 use crate::facts::fxhash::FxHashSet;
+use crate::facts::job_keep::JobKeep;
 use crate::facts::{Component, DbRole, MetaDb};
 use crate::schema_map::SchemaMap;
 use crate::sources::facts_builder::FactsBuilder;
@@ -408,9 +409,11 @@ async fn first_pass<'s>(
     defs: &[TableDef],
     schema: &'s SchemaMap,
     roles: &HashMap<String, DbRole>,
+    keep: &Arc<JobKeep>,
 ) -> Result<(Conn, FactsBuilder<'s>)> {
     let mut conn = connect(t).await?;
     let mut b = FactsBuilder::new(schema, roles.clone());
+    b.judge_components(Arc::clone(keep));
     b.begin_source(None);
     b.database(db);
     for def in defs {
@@ -450,6 +453,7 @@ async fn read(
     schema: &SchemaMap,
     roles: &HashMap<String, DbRole>,
     components: &[Component],
+    keep: &Arc<JobKeep>,
 ) -> Result<MetaDb> {
     let mut dbs: Vec<String> = roles.keys().cloned().collect();
     dbs.sort();
@@ -476,7 +480,7 @@ async fn read(
     let mut passes = try_join_all(
         per_db
             .iter()
-            .map(|(db, tables)| first_pass(t, db, tables, schema, roles)),
+            .map(|(db, tables)| first_pass(t, db, tables, schema, roles, keep)),
     )
     .await?;
     let wanted: FxHashSet<String> = components
@@ -511,10 +515,11 @@ pub fn read_live(
     schema: &SchemaMap,
     roles: &HashMap<String, DbRole>,
     components: &[Component],
+    keep: &Arc<JobKeep>,
 ) -> Result<MetaDb> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| Error::CheckFailed(format!("cannot start the I/O runtime: {e}")))?;
-    rt.block_on(read(t, schema, roles, components))
+    rt.block_on(read(t, schema, roles, components, keep))
 }
