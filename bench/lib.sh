@@ -58,6 +58,14 @@ dumps_present() {
   for db in "${BENCH_DBS[@]}"; do dump_complete "$1/metadb/$db.sql" || return 1; done
 }
 
+# The shape of a data set (bench/generate.sh --shape): the first line of DIR/SHAPE;
+# findings for a directory made before shapes existed (no SHAPE file).
+shape_of() {
+  local s=findings
+  [[ -f $1/SHAPE ]] && s=$(head -n1 "$1/SHAPE")
+  printf '%s\n' "${s:-findings}"
+}
+
 dump_files() {
   local db
   for db in "${BENCH_DBS[@]}"; do printf '%s\n' "$1/metadb/$db.sql"; done
