@@ -8,7 +8,7 @@ use std::path::Path;
 use super::ddl::{self, Create};
 use super::input::Input;
 use super::insert_head::{parse_insert_head, Head, InsertHead};
-use super::literal::parse_row;
+use super::literal::{parse_row, parse_row_closed};
 use super::scanner::{advance_in_row, count_rows, is_space, State, Step, Stop, NUL_OUTSIDE_STRING};
 use super::{DumpSummary, Interest, TableDef, Value, Visitor};
 use crate::error::{Error, Result};
@@ -819,6 +819,26 @@ impl<'v> Driver<'v> {
         }
     }
 
+    /// Where the row starting at `avail()[0]` ends (just after its `)`), reading on as
+    /// needed: the exact path, for rows the fast one could not settle.
+    fn row_end(&mut self, table: usize) -> Result<usize> {
+        let mut st = State::InRow;
+        let mut scanned = 1;
+        loop {
+            let a = self.input.avail();
+            match advance_in_row(a, scanned, &mut st) {
+                Step::Closed(end) => return Ok(end),
+                Step::Nul(at) => return Err(self.input.error_at(at, NUL_OUTSIDE_STRING)),
+                Step::More => {
+                    scanned = a.len();
+                    if !self.input.fill()? {
+                        return Err(self.truncated(st, table));
+                    }
+                }
+            }
+        }
+    }
+
     /// Decodes every row and hands it to the visitor, in the table's column order.
     fn deliver_rows(&mut self, table: usize, mapping: Option<&[usize]>) -> Result<u64> {
         let mut rows = 0;
@@ -841,51 +861,41 @@ impl<'v> Driver<'v> {
                 return Err(self.input.error_at(0, "expected '(' to start a row"));
             }
             let offset = self.input.offset(0);
-            let mut st = State::InRow;
-            let mut scanned = 1;
-            let end = loop {
-                let a = self.input.avail();
-                match advance_in_row(a, scanned, &mut st) {
-                    Step::Closed(end) => break end,
-                    Step::Nul(at) => return Err(self.input.error_at(at, NUL_OUTSIDE_STRING)),
-                    Step::More => {
-                        scanned = a.len();
-                        if !self.input.fill()? {
-                            return Err(self.truncated(st, table));
-                        }
+            let mut values = recycle(std::mem::take(&mut spare));
+            let fast =
+                parse_row_closed(self.input.avail().get(1..).unwrap_or_default(), &mut values);
+            let end = match fast {
+                Some(end) => 1 + end,
+                None => {
+                    spare = recycle(values);
+                    let end = self.row_end(table)?;
+                    values = recycle(std::mem::take(&mut spare));
+                    let a = self.input.avail();
+                    let inner = a.get(1..end.saturating_sub(1)).unwrap_or_default();
+                    if let Err(e) = parse_row(inner, &mut values) {
+                        drop(values);
+                        return Err(self.input.error_at(1 + e.at, e.message.to_string()));
                     }
+                    end
                 }
             };
             let Some(t) = self.tables.get(table) else {
                 return Ok(rows);
             };
             let ncols = t.def.columns.len();
-            let a = self.input.avail();
-            let inner = a.get(1..end.saturating_sub(1)).unwrap_or_default();
-            let mut values = recycle(std::mem::take(&mut spare));
-            let problem = match parse_row(inner, &mut values) {
-                Err(e) => Some((1 + e.at, e.message.to_string())),
-                Ok(()) => {
-                    let expected = mapping.map_or(ncols, <[usize]>::len);
-                    (values.len() != expected).then(|| {
-                        let what = if mapping.is_some() {
-                            "names in its column list".to_string()
-                        } else {
-                            format!("columns in table `{}`", short(&t.def.name))
-                        };
-                        (
-                            0,
-                            format!(
-                                "row has {} values but there are {expected} {what}",
-                                values.len()
-                            ),
-                        )
-                    })
-                }
-            };
-            if let Some((at, message)) = problem {
+            let expected = mapping.map_or(ncols, <[usize]>::len);
+            if values.len() != expected {
+                let what = if mapping.is_some() {
+                    "names in its column list".to_string()
+                } else {
+                    format!("columns in table `{}`", short(&t.def.name))
+                };
+                let message = format!(
+                    "row has {} values but there are {expected} {what}",
+                    values.len()
+                );
                 drop(values);
-                return Err(self.input.error_at(at, message));
+                return Err(self.input.error_at(0, message));
             }
             let result = match mapping {
                 None => self.visitor.row(&t.def, &values, offset),
