@@ -65,6 +65,47 @@ fn status_is(status: &str, s: &str) -> bool {
     status.trim().eq_ignore_ascii_case(s)
 }
 
+/// What a row's status means to the aggregator, worked out once per row.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum StatusClass {
+    Deleted,
+    Released,
+    NotReady,
+    Other,
+}
+
+fn status_class(status: &[u8]) -> StatusClass {
+    // ASCII (every status OMS writes) is judged on the bytes; anything else as text,
+    // where trimming knows every kind of space.
+    let lossy;
+    let text: &[u8] = if status.is_ascii() {
+        // The ASCII characters `str::trim` removes (it counts \x0b, `trim_ascii` not).
+        let space = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r');
+        let start = status
+            .iter()
+            .position(|b| !space(b))
+            .unwrap_or(status.len());
+        let end = status
+            .iter()
+            .rposition(|b| !space(b))
+            .map_or(start, |e| e + 1);
+        status.get(start..end).unwrap_or_default()
+    } else {
+        lossy = String::from_utf8_lossy(status).trim().to_string();
+        lossy.as_bytes()
+    };
+    let is = |s: &str| text.eq_ignore_ascii_case(s.as_bytes());
+    if is("DELETED") {
+        StatusClass::Deleted
+    } else if is("RELEASED") {
+        StatusClass::Released
+    } else if NOT_READY.iter().any(|s| is(s)) {
+        StatusClass::NotReady
+    } else {
+        StatusClass::Other
+    }
+}
+
 /// Statuses that OMS014 reports: stuck (needs recovery after) or in transition.
 pub const NOT_READY: [&str; 6] = [
     "FAILED",
@@ -210,11 +251,11 @@ impl ProjectAggregator {
     /// First pass: one row.
     pub fn push(&mut self, row: &ProjectRow<'_>) {
         self.facts.rows += 1;
-        let status = String::from_utf8_lossy(row.status);
-        if status_is(&status, "DELETED") {
+        let class = status_class(row.status);
+        if class == StatusClass::Deleted {
             return;
         }
-        if !status_is(&status, "RELEASED") {
+        if class != StatusClass::Released {
             if let Some(i) = self.intern(row.source_ds) {
                 self.live_source.insert(i);
             }
@@ -222,7 +263,7 @@ impl ProjectAggregator {
                 self.live_sink.insert(i);
             }
         }
-        if NOT_READY.iter().any(|s| status_is(&status, s)) {
+        if class == StatusClass::NotReady {
             self.facts.not_ready.push(row.to_project());
         }
         self.hashes.push(collation::key_hash(self.rules, row.name));
@@ -293,8 +334,8 @@ impl ProjectAggregator {
                 self.facts.referenced.push(row.to_project());
             }
         }
-        let status = String::from_utf8_lossy(row.status);
-        if status_is(&status, "DELETED") {
+        let class = status_class(row.status);
+        if class == StatusClass::Deleted {
             return;
         }
         if !second.dup_hashes.is_empty()
@@ -304,7 +345,7 @@ impl ProjectAggregator {
         {
             self.candidates.push(row.to_project());
         }
-        if status_is(&status, "RELEASED") {
+        if class == StatusClass::Released {
             return;
         }
         if !second.logproxy.is_empty() && row.source_ds.is_some_and(|d| second.logproxy.contains(d))
@@ -409,6 +450,18 @@ mod tests {
         assert!(f.name_taken("OTHER"));
         assert!(!f.name_taken("Other2"));
         assert_eq!(f.rows, 4);
+    }
+
+    #[test]
+    fn statuses_are_classed_as_the_text_reads() {
+        assert!(status_class(b" deleted ") == StatusClass::Deleted);
+        assert!(status_class(b"Released") == StatusClass::Released);
+        assert!(status_class(b"RUNNING_MERGING\t") == StatusClass::NotReady);
+        assert!(status_class(b"RUNNING") == StatusClass::Other);
+        assert!(status_class(b"\x0bFAILED\x0c") == StatusClass::NotReady);
+        assert!(status_class(b"   ") == StatusClass::Other);
+        assert!(status_class("DELETED\u{3000}".as_bytes()) == StatusClass::Deleted);
+        assert!(status_class(b"DELETED\xff") == StatusClass::Other);
     }
 
     #[test]
