@@ -52,6 +52,9 @@ pub struct FactsBuilder<'s> {
     projects: Option<ProjectSide>,
     sync_projects: Option<ProjectSide>,
     jobs: JobComponents,
+    /// `config_job`'s id, job name, key and value columns, found once per table rather
+    /// than by name on each of its rows (it is the largest table rows are kept from).
+    job_cols: [Option<usize>; 4],
 }
 
 /// Components built from `config_job` rows: one per job name, short values shared.
@@ -208,6 +211,7 @@ impl<'s> FactsBuilder<'s> {
             projects: None,
             sync_projects: None,
             jobs: JobComponents::default(),
+            job_cols: [None; 4],
         }
     }
 
@@ -385,6 +389,15 @@ impl<'s> FactsBuilder<'s> {
             }
             _ => {}
         }
+        if fact == TableFact::ConfigJob {
+            let m = &self.schema.config_job;
+            let col = |n: &str| {
+                cols.iter()
+                    .find(|(c, _)| c.eq_ignore_ascii_case(n))
+                    .map(|&(_, i)| i)
+            };
+            self.job_cols = [col(&m.id), col(&m.job_name), col(&m.key), col(&m.value)];
+        }
         let interest = if fact == TableFact::Heartbeat {
             Interest::CountOnly
         } else {
@@ -519,11 +532,10 @@ impl<'s> FactsBuilder<'s> {
             }
             TableFact::ConfigJob => {
                 let m = &s.config_job;
-                let (Some(key), Some(job), Some(value)) = (
-                    get(&m.key).and_then(text),
-                    get(&m.job_name).and_then(text),
-                    get(&m.value).and_then(text),
-                ) else {
+                let at = |i: Option<usize>| i.and_then(|i| values.get(i)).and_then(text);
+                let [id_col, job_col, key_col, value_col] = self.job_cols;
+                let (Some(key), Some(job), Some(value)) = (at(key_col), at(job_col), at(value_col))
+                else {
                     return;
                 };
                 // Only the source settings the rules read are kept: config_job holds every
@@ -535,8 +547,7 @@ impl<'s> FactsBuilder<'s> {
                 else {
                     return;
                 };
-                let id = get(&m.id)
-                    .and_then(text)
+                let id = at(id_col)
                     .and_then(|b| std::str::from_utf8(b).ok())
                     .and_then(|t| t.trim().parse().ok())
                     .unwrap_or(0);
