@@ -170,6 +170,13 @@ pub fn key_hash(rules: Rules, value: &[u8]) -> u64 {
     }
 }
 
+/// `key_hash` in 32 bits: what a project table keeps per row. Equal keys still hash
+/// equal; the rarer unequal ones that share a value are told apart by comparing keys.
+pub fn key_hash32(rules: Rules, value: &[u8]) -> u32 {
+    let h = key_hash(rules, value);
+    (h ^ (h >> 32)) as u32
+}
+
 /// Eight ASCII bytes upper-cased at once: a byte is a lower-case letter when adding
 /// 0x1f sets its top bit (it is at least `a`) and adding 0x05 does not (it is at most
 /// `z`); no byte carries into the next, as every byte is below 0x80.

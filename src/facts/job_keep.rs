@@ -154,6 +154,10 @@ impl Summarized {
         if other.0.is_empty() {
             return;
         }
+        if self.0.is_empty() {
+            self.0 = other.0;
+            return;
+        }
         let mut all = std::mem::take(&mut self.0);
         all.extend(other.0);
         *self = Summarized::from_unsorted(all);

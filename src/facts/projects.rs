@@ -2,9 +2,11 @@
 //!
 //! A MetaDB can hold millions of projects, and the rules need only a few of them in full:
 //! those in a duplicate-name group, those not ready for the window, those a component
-//! points at, those reading through oblogproxy. Every other row leaves 8 bytes behind (its
-//! name's collation-key hash), so memory stays small whatever the table's size. Rows whose
-//! hashes collide are picked out in a second pass and compared exactly, so a hash
+//! points at, those reading through oblogproxy. Every other row leaves 9 bytes behind (32-
+//! bit hashes of its name's collation key and of its id, and whether it is DELETED), so
+//! memory stays small whatever the table's size. The rows whose name hashes collide, or
+//! whose id a component names, are then read again, by their place in the table when the
+//! source can seek to it (a dump), else in a second pass, and compared exactly: a hash
 //! collision never makes a false duplicate.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -141,8 +143,9 @@ pub struct ProjectFacts {
     /// Data sources that live projects read from / write to.
     pub live_source_ds: BTreeSet<String>,
     pub live_sink_ds: BTreeSet<String>,
-    /// Sorted collation-key hashes of every non-DELETED name, to keep new names unique.
-    pub name_hashes: Vec<u64>,
+    /// Sorted collation-key hashes (`key_hash32`) of every non-DELETED name, to keep new
+    /// names unique.
+    pub name_hashes: Vec<u32>,
 }
 
 impl ProjectFacts {
@@ -162,9 +165,17 @@ impl ProjectFacts {
     /// of hashes only ever makes a candidate name look taken, never free).
     pub fn name_taken(&self, name: &str) -> bool {
         self.name_hashes
-            .binary_search(&collation::key_hash(self.rules(), name.as_bytes()))
+            .binary_search(&collation::key_hash32(self.rules(), name.as_bytes()))
             .is_ok()
     }
+}
+
+/// A 32-bit hash of a project id, to find the rows of wanted ids again.
+fn id_hash(id: &[u8]) -> u32 {
+    let h = id.iter().fold(0x811c_9dc5_u32, |h, &b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    h ^ (h >> 15)
 }
 
 /// One row, borrowed from the source's buffer.
@@ -200,7 +211,14 @@ impl ProjectRow<'_> {
 pub struct ProjectAggregator {
     facts: ProjectFacts,
     rules: Rules,
-    hashes: Vec<u64>,
+    /// Per row, in table order: its name's key hash (high half) and its id's hash (low
+    /// half); and a bit per row, set when DELETED.
+    rows: Vec<u64>,
+    deleted: Vec<u64>,
+    sorted_names: Option<Vec<u32>>,
+    /// Data sources flagged before the table's rows came (the source read the data
+    /// sources first): live rows using them are kept as they pass.
+    inline: Option<Flagged>,
     ds_ids: FxHashMap<Box<[u8]>, u32>,
     ds_names: Vec<String>,
     live_source: FxHashSet<u32>,
@@ -211,13 +229,53 @@ pub struct ProjectAggregator {
     candidates: Vec<Project>,
 }
 
-/// What the second pass looks for. A pass for late `wanted` projects only has every set
-/// empty.
+/// What the second look at the rows is for. A look for late `wanted` projects only has
+/// every set empty; rows read again by their place need no data-source sets (they were
+/// kept as they passed).
 #[derive(Default)]
 struct SecondPass {
-    dup_hashes: FxHashSet<u64>,
+    dup_hashes: FxHashSet<u32>,
     logproxy: FxHashSet<Vec<u8>>,
     datahub: FxHashSet<Vec<u8>>,
+}
+
+/// Data sources whose live projects a rule reports: those reading through oblogproxy
+/// (as a source) and DataHub ones (either side).
+#[derive(Default, Clone)]
+pub struct Flagged {
+    pub logproxy: FxHashSet<Vec<u8>>,
+    pub datahub: FxHashSet<Vec<u8>>,
+}
+
+impl Flagged {
+    pub fn of(datasources: &BTreeMap<String, DataSource>) -> Self {
+        let pick = |pred: &dyn Fn(&DataSource) -> bool| {
+            datasources
+                .values()
+                .filter(|d| pred(d))
+                .map(|d| d.id.as_bytes().to_vec())
+                .collect()
+        };
+        Flagged {
+            logproxy: pick(&|d| d.use_log_proxy),
+            datahub: pick(&is_datahub),
+        }
+    }
+}
+
+fn is_datahub(d: &DataSource) -> bool {
+    d.ds_type.trim().eq_ignore_ascii_case("DATAHUB")
+}
+
+/// What must happen after the first pass.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Again {
+    /// Nothing: every row the rules need is kept.
+    Nothing,
+    /// These rows (by place in the table, ascending) must be read again.
+    Rows(Vec<u32>),
+    /// Every row must stream past again.
+    AllRows,
 }
 
 impl ProjectAggregator {
@@ -226,7 +284,10 @@ impl ProjectAggregator {
         ProjectAggregator {
             rules: Rules::for_collation(facts.name_collation.as_deref()),
             facts,
-            hashes: Vec::new(),
+            rows: Vec::new(),
+            deleted: Vec::new(),
+            sorted_names: None,
+            inline: None,
             ds_ids: FxHashMap::default(),
             ds_names: Vec::new(),
             live_source: FxHashSet::default(),
@@ -248,11 +309,28 @@ impl ProjectAggregator {
         Some(i)
     }
 
+    /// The data sources the source has already read: live rows that use a flagged one
+    /// are kept as they pass, and no second pass is needed for them.
+    pub fn flag_inline(&mut self, flagged: Flagged) {
+        self.inline = Some(flagged);
+    }
+
     /// First pass: one row.
     pub fn push(&mut self, row: &ProjectRow<'_>) {
         self.facts.rows += 1;
         let class = status_class(row.status);
+        // The lossy text, as `wanted` holds ids (and `push_again` compares them).
+        let id = id_hash(String::from_utf8_lossy(row.id).as_bytes());
+        let name = collation::key_hash32(self.rules, row.name);
+        let place = self.rows.len();
+        self.rows.push(u64::from(name) << 32 | u64::from(id));
+        if place % 64 == 0 {
+            self.deleted.push(0);
+        }
         if class == StatusClass::Deleted {
+            if let Some(w) = self.deleted.last_mut() {
+                *w |= 1 << (place % 64);
+            }
             return;
         }
         if class != StatusClass::Released {
@@ -262,30 +340,78 @@ impl ProjectAggregator {
             if let Some(i) = self.intern(row.sink_ds) {
                 self.live_sink.insert(i);
             }
+            if let Some(f) = &self.inline {
+                let on = |set: &FxHashSet<Vec<u8>>, d: Option<&[u8]>| {
+                    !set.is_empty() && d.is_some_and(|d| set.contains(d))
+                };
+                if on(&f.logproxy, row.source_ds) {
+                    self.facts.logproxy_sources.push(row.to_project());
+                }
+                if on(&f.datahub, row.source_ds) || on(&f.datahub, row.sink_ds) {
+                    self.facts.datahub.push(row.to_project());
+                }
+            }
         }
         if class == StatusClass::NotReady {
             self.facts.not_ready.push(row.to_project());
         }
-        self.hashes.push(collation::key_hash(self.rules, row.name));
     }
 
-    /// After the first pass: whether the rows must stream past once more. `wanted` are the
-    /// projects components point at (known once every source's first pass is done).
-    pub fn needs_second_pass(
+    fn is_deleted(&self, place: usize) -> bool {
+        self.deleted
+            .get(place / 64)
+            .is_some_and(|w| w & (1 << (place % 64)) != 0)
+    }
+
+    fn name_at(&self, place: usize) -> u32 {
+        (self.rows[place] >> 32) as u32
+    }
+
+    fn id_at(&self, place: usize) -> u32 {
+        self.rows[place] as u32
+    }
+
+    /// Hashes of every non-DELETED name, sorted (once: `finish` keeps them).
+    fn live_names(&mut self) -> &[u32] {
+        if self.sorted_names.is_none() {
+            let mut v = Vec::with_capacity(self.rows.len());
+            v.extend(
+                (0..self.rows.len())
+                    .filter(|&i| !self.is_deleted(i))
+                    .map(|i| self.name_at(i)),
+            );
+            v.sort_unstable();
+            self.sorted_names = Some(v);
+        }
+        self.sorted_names.as_deref().unwrap_or_default()
+    }
+
+    /// The data sources read before the rows turned out not to be all of them: what was
+    /// kept as the rows passed is dropped, and the second pass looks again.
+    pub fn forget_inline(&mut self) {
+        if self.inline.take().is_some() {
+            self.facts.logproxy_sources.clear();
+            self.facts.datahub.clear();
+        }
+    }
+
+    /// After the first pass: which rows must be read again. `wanted` are the projects
+    /// components point at (known once every source's first pass is done); `by_place`
+    /// says whether the source can read rows again by their place in the table (else
+    /// every row streams past again).
+    pub fn plan_again(
         &mut self,
         datasources: &BTreeMap<String, DataSource>,
         wanted: Arc<FxHashSet<String>>,
-    ) -> bool {
+        by_place: bool,
+    ) -> Again {
         self.wanted = wanted;
-        self.hashes.sort_unstable();
-        let dup_hashes: FxHashSet<u64> = self
-            .hashes
+        let dup_hashes: FxHashSet<u32> = self
+            .live_names()
             .windows(2)
             .filter(|w| w[0] == w[1])
             .map(|w| w[0])
             .collect();
-        self.hashes.dedup();
-        self.hashes.shrink_to_fit();
         let used: FxHashSet<u32> = self.live_source.union(&self.live_sink).copied().collect();
         let flagged =
             |pred: &dyn Fn(&DataSource) -> bool, among: &FxHashSet<u32>| -> FxHashSet<Vec<u8>> {
@@ -296,31 +422,75 @@ impl ProjectAggregator {
                     .map(|id| id.as_bytes().to_vec())
                     .collect()
             };
-        let logproxy = flagged(&|d| d.use_log_proxy, &self.live_source);
-        let datahub = flagged(&|d| d.ds_type.trim().eq_ignore_ascii_case("DATAHUB"), &used);
-        let needed = !dup_hashes.is_empty()
-            || !logproxy.is_empty()
-            || !datahub.is_empty()
-            || !self.wanted.is_empty();
-        if needed {
-            self.second = Some(SecondPass {
-                dup_hashes,
-                logproxy,
-                datahub,
-            });
+        // Rows using a flagged data source were kept as they passed when the data sources
+        // were known then; else they are looked for in a pass over every row.
+        let (logproxy, datahub) = if self.inline.is_some() {
+            Default::default()
+        } else {
+            (
+                flagged(&|d| d.use_log_proxy, &self.live_source),
+                flagged(&is_datahub, &used),
+            )
+        };
+        let all_rows = !logproxy.is_empty() || !datahub.is_empty() || !by_place;
+        let second = SecondPass {
+            dup_hashes,
+            logproxy,
+            datahub,
+        };
+        if all_rows {
+            let needed = !second.dup_hashes.is_empty()
+                || !second.logproxy.is_empty()
+                || !second.datahub.is_empty()
+                || !self.wanted.is_empty();
+            self.second = Some(second);
+            return if needed {
+                Again::AllRows
+            } else {
+                Again::Nothing
+            };
         }
-        needed
+        let wanted_ids: FxHashSet<u32> = self
+            .wanted
+            .iter()
+            .map(|id| id_hash(id.as_bytes()))
+            .collect();
+        let rows: Vec<u32> = (0..self.rows.len())
+            .filter(|&i| {
+                let dup = !self.is_deleted(i) && second.dup_hashes.contains(&self.name_at(i));
+                dup || wanted_ids.contains(&self.id_at(i))
+            })
+            .map(|i| i as u32)
+            .collect();
+        self.second = Some(second);
+        if rows.is_empty() {
+            Again::Nothing
+        } else {
+            Again::Rows(rows)
+        }
     }
 
-    /// After the second pass: components turned out to name more projects (`more`, none
-    /// of them looked for before); one more pass keeps just those rows.
-    pub fn needs_referenced_pass(&mut self, more: &Arc<FxHashSet<String>>) -> bool {
+    /// After the second look: components turned out to name more projects (`more`, none
+    /// of them looked for before); the rows of just those are read once more.
+    pub fn plan_referenced(&mut self, more: &Arc<FxHashSet<String>>, by_place: bool) -> Again {
         if more.is_empty() {
-            return false;
+            return Again::Nothing;
         }
         self.wanted = Arc::clone(more);
         self.second = Some(SecondPass::default());
-        true
+        if !by_place {
+            return Again::AllRows;
+        }
+        let ids: FxHashSet<u32> = more.iter().map(|id| id_hash(id.as_bytes())).collect();
+        let rows: Vec<u32> = (0..self.rows.len())
+            .filter(|&i| ids.contains(&self.id_at(i)))
+            .map(|i| i as u32)
+            .collect();
+        if rows.is_empty() {
+            Again::Nothing
+        } else {
+            Again::Rows(rows)
+        }
     }
 
     /// Second pass: the same row again.
@@ -341,7 +511,7 @@ impl ProjectAggregator {
         if !second.dup_hashes.is_empty()
             && second
                 .dup_hashes
-                .contains(&collation::key_hash(self.rules, row.name))
+                .contains(&collation::key_hash32(self.rules, row.name))
         {
             self.candidates.push(row.to_project());
         }
@@ -366,7 +536,13 @@ impl ProjectAggregator {
         self.facts.live_sink_ds = self.live_sink.iter().filter_map(name).collect();
         let candidates = std::mem::take(&mut self.candidates);
         self.split_exact(candidates);
-        self.facts.name_hashes = std::mem::take(&mut self.hashes);
+        self.live_names();
+        let mut names = self.sorted_names.take().unwrap_or_default();
+        self.rows = Vec::new();
+        self.deleted = Vec::new();
+        names.dedup();
+        names.shrink_to_fit();
+        self.facts.name_hashes = names;
         let order = |p: &Project| (p.created.clone().unwrap_or_default(), p.id.clone());
         for g in &mut self.facts.duplicate_groups {
             g.sort_by_key(order);
@@ -412,21 +588,71 @@ mod tests {
         }
     }
 
+    /// Aggregates both ways: rows read again by place, and every row streamed again;
+    /// the two must agree.
     fn aggregate(collation: &str, rows: &[(&str, &str, &str)]) -> ProjectFacts {
-        let facts = ProjectFacts {
-            name_collation: Some(collation.into()),
-            ..Default::default()
-        };
-        let mut agg = ProjectAggregator::new(facts);
-        for r in rows {
-            agg.push(&row(r.0, r.1, r.2));
-        }
-        if agg.needs_second_pass(&BTreeMap::new(), Arc::default()) {
+        aggregate_wanting(collation, rows, &[])
+    }
+
+    fn aggregate_wanting(
+        collation: &str,
+        rows: &[(&str, &str, &str)],
+        wanted: &[&str],
+    ) -> ProjectFacts {
+        let wanted: Arc<FxHashSet<String>> =
+            Arc::new(wanted.iter().map(|s| s.to_string()).collect());
+        let run = |by_place: bool| {
+            let facts = ProjectFacts {
+                name_collation: Some(collation.into()),
+                ..Default::default()
+            };
+            let mut agg = ProjectAggregator::new(facts);
             for r in rows {
-                agg.push_again(&row(r.0, r.1, r.2));
+                agg.push(&row(r.0, r.1, r.2));
             }
-        }
-        agg.finish()
+            match agg.plan_again(&BTreeMap::new(), Arc::clone(&wanted), by_place) {
+                Again::Nothing => {}
+                Again::AllRows => {
+                    assert!(!by_place);
+                    for r in rows {
+                        agg.push_again(&row(r.0, r.1, r.2));
+                    }
+                }
+                Again::Rows(at) => {
+                    assert!(at.windows(2).all(|w| w[0] < w[1]));
+                    for i in at {
+                        let r = rows[i as usize];
+                        agg.push_again(&row(r.0, r.1, r.2));
+                    }
+                }
+            }
+            agg.finish()
+        };
+        let (place, all) = (run(true), run(false));
+        let ids = |g: &Vec<Vec<Project>>| -> Vec<Vec<String>> {
+            g.iter()
+                .map(|g| g.iter().map(|p| p.id.clone()).collect())
+                .collect()
+        };
+        assert_eq!(ids(&place.duplicate_groups), ids(&all.duplicate_groups));
+        assert_eq!(place.referenced, all.referenced);
+        assert_eq!(place.name_hashes, all.name_hashes);
+        place
+    }
+
+    #[test]
+    fn wanted_projects_are_found_by_place_deleted_or_not() {
+        let f = aggregate_wanting(
+            "utf8mb4_general_ci",
+            &[
+                ("p1", "a", "RUNNING"),
+                ("p2", "b", "DELETED"),
+                ("p3", "c", "RUNNING"),
+            ],
+            &["p2", "p3", "p9"],
+        );
+        let ids: Vec<&str> = f.referenced.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(ids, ["p2", "p3"]);
     }
 
     #[test]

@@ -145,9 +145,9 @@ mod tests {
 
     fn facts(max: u32, existing: &[&str]) -> ProjectFacts {
         let rules = collation::Rules::for_collation(Some("utf8mb4_general_ci"));
-        let mut hashes: Vec<u64> = existing
+        let mut hashes: Vec<u32> = existing
             .iter()
-            .map(|n| collation::key_hash(rules, n.as_bytes()))
+            .map(|n| collation::key_hash32(rules, n.as_bytes()))
             .collect();
         hashes.sort_unstable();
         ProjectFacts {

@@ -10,24 +10,42 @@
 //! aggregator; the small tables are kept whole.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::error::Result;
 use crate::facts::fxhash::{FxHashMap, FxHashSet};
 use crate::facts::job_keep::{summary_key, JobKeep, Summarized};
-use crate::facts::projects::{ProjectAggregator, ProjectRow};
+use crate::facts::projects::{Again, Flagged, ProjectAggregator, ProjectRow};
 use crate::facts::summarized_db_type;
 use crate::facts::{
     ClusterInfo, ColumnMeta, Component, DataSource, Database, DbRole, MetaDb, ProjectFacts,
     ProjectKind, SettingOrigin, SourceSetting, TableMeta, VersionRow, DB_TYPE_SEEN,
 };
 use crate::schema_map::{SchemaMap, TableFact};
-use crate::sources::dump::{Interest, TableDef, Value};
+use crate::sources::dump::{self, Interest, TableDef, Value};
 
 struct ProjectSide {
     agg: ProjectAggregator,
     cols: ProjectCols,
+    columns: usize,
+    /// Rows pushed so far: the place of the next row in the table.
+    rows: u32,
+    /// (place, byte offset of the row's `(`) of the first row of each INSERT and of
+    /// every 32nd row: where rows can be read again.
+    marks: Vec<(u32, u64)>,
+    /// The next row starts an INSERT.
+    insert_begins: bool,
+    /// Rows can be read again by their place: a dump, every INSERT without a column
+    /// list (so each row's values are in the table's order).
+    by_place: bool,
+    again: Again,
+    /// How many data sources there were when the rows began, if they were read by then.
+    inline_datasources: Option<usize>,
 }
+
+/// Every this many rows a project table notes where a row starts.
+const MARK_EVERY: u32 = 32;
 
 #[derive(Clone, Copy)]
 struct ProjectCols {
@@ -55,6 +73,8 @@ pub struct FactsBuilder<'s> {
     /// `config_job`'s id, job name, key and value columns, found once per table rather
     /// than by name on each of its rows (it is the largest table rows are kept from).
     job_cols: [Option<usize>; 4],
+    /// This source's data-source table has been read in full.
+    datasources_read: bool,
 }
 
 /// Components built from `config_job` rows: one per job name, short values shared.
@@ -192,6 +212,53 @@ fn text<'v>(v: &'v Value<'_>) -> Option<&'v [u8]> {
     }
 }
 
+fn project_row<'v>(c: ProjectCols, values: &'v [Value<'_>]) -> ProjectRow<'v> {
+    let at = |i: Option<usize>| i.and_then(|i| values.get(i)).and_then(text);
+    ProjectRow {
+        id: at(c.id).unwrap_or_default(),
+        name: at(c.name).unwrap_or_default(),
+        status: at(c.status).unwrap_or_default(),
+        source_ds: at(c.source),
+        sink_ds: at(c.sink),
+        created: at(c.created),
+    }
+}
+
+/// Reads the rows `again` names once more, by their place in `path`.
+fn read_again_at(path: &Path, side: &mut ProjectSide) -> Result<()> {
+    let Again::Rows(places) = std::mem::replace(&mut side.again, Again::Nothing) else {
+        return Ok(());
+    };
+    // Runs from the mark at or before each place up to the last place wanted in it.
+    let mut runs: Vec<(u64, u32)> = Vec::new();
+    let mut firsts: Vec<u32> = Vec::new();
+    for &p in &places {
+        let m = side.marks.partition_point(|&(at, _)| at <= p);
+        let Some(&(first, offset)) = m.checked_sub(1).and_then(|m| side.marks.get(m)) else {
+            continue;
+        };
+        match firsts.last() {
+            Some(&f) if f == first => {
+                if let Some(r) = runs.last_mut() {
+                    r.1 = p - first + 1;
+                }
+            }
+            _ => {
+                firsts.push(first);
+                runs.push((offset, p - first + 1));
+            }
+        }
+    }
+    let wanted: FxHashSet<u32> = places.into_iter().collect();
+    let (cols, agg) = (side.cols, &mut side.agg);
+    dump::read_rows_at(path, &runs, side.columns, &mut |run, k, values| {
+        let place = firsts.get(run).map_or(u32::MAX, |f| f + k);
+        if wanted.contains(&place) {
+            agg.push_again(&project_row(cols, values));
+        }
+    })
+}
+
 fn string(v: Option<&Value<'_>>) -> Option<String> {
     v.and_then(text)
         .map(|b| String::from_utf8_lossy(b).into_owned())
@@ -212,6 +279,7 @@ impl<'s> FactsBuilder<'s> {
             sync_projects: None,
             jobs: JobComponents::default(),
             job_cols: [None; 4],
+            datasources_read: false,
         }
     }
 
@@ -245,8 +313,8 @@ impl<'s> FactsBuilder<'s> {
         self.current = None;
     }
 
-    /// After the first pass: whether the source must stream its project tables again
-    /// (for duplicate names, flagged data sources, or the projects in `wanted`, which
+    /// After the first pass: whether the source must read project rows again (for
+    /// duplicate names, flagged data sources, or the projects in `wanted`, which
     /// components point at and which are kept in full).
     pub fn needs_second_pass(&mut self, wanted: &Arc<FxHashSet<String>>) -> bool {
         let ds = &self.metadb.datasources;
@@ -255,22 +323,49 @@ impl<'s> FactsBuilder<'s> {
             .into_iter()
             .flatten()
         {
-            needed |= side.agg.needs_second_pass(ds, Arc::clone(wanted));
+            // Data-source rows that came after the projects' (an odd dump): what was
+            // flagged as the rows passed may be short.
+            if side.inline_datasources.is_some_and(|n| n != ds.len()) {
+                side.agg.forget_inline();
+            }
+            side.again = side.agg.plan_again(ds, Arc::clone(wanted), side.by_place);
+            needed |= side.again != Again::Nothing;
         }
         needed
     }
 
-    /// After the second pass: whether one more pass must pick out the rows of projects in
-    /// `more`, which components name and the second pass did not look for.
+    /// After the second look: whether the rows of projects in `more`, which components
+    /// name and which were not looked for, must be read.
     pub fn needs_referenced_pass(&mut self, more: &Arc<FxHashSet<String>>) -> bool {
         let mut needed = false;
         for side in [self.projects.as_mut(), self.sync_projects.as_mut()]
             .into_iter()
             .flatten()
         {
-            needed |= side.agg.needs_referenced_pass(more);
+            side.again = side.agg.plan_referenced(more, side.by_place);
+            needed |= side.again != Again::Nothing;
         }
         needed
+    }
+
+    /// Whether the rows to read again are read in a pass over the whole source (else by
+    /// their place, `read_again_at`).
+    pub fn again_reads_all(&self) -> bool {
+        [self.projects.as_ref(), self.sync_projects.as_ref()]
+            .into_iter()
+            .flatten()
+            .any(|s| s.again == Again::AllRows)
+    }
+
+    /// Reads the rows to read again by their place in the dump `path`.
+    pub fn read_again_at(&mut self, path: &Path) -> Result<()> {
+        for side in [self.projects.as_mut(), self.sync_projects.as_mut()]
+            .into_iter()
+            .flatten()
+        {
+            read_again_at(path, side)?;
+        }
+        Ok(())
     }
 
     /// Starts the second pass: only project rows are wanted, and nothing is counted twice.
@@ -339,6 +434,10 @@ impl<'s> FactsBuilder<'s> {
     pub fn table(&mut self, def: &TableDef) -> Interest {
         if self.second_pass {
             return self.second_pass_table(def);
+        }
+        // A dump's rows of a table come before the next table: the data sources are in.
+        if matches!(self.current, Some((TableFact::Datasources, _))) {
+            self.datasources_read = true;
         }
         let db_name = self.database_of(def);
         let di = self.database_index(&db_name);
@@ -443,9 +542,26 @@ impl<'s> FactsBuilder<'s> {
             name_max_len: name_col.and_then(|c| c.max_len),
             ..Default::default()
         };
+        let mut agg = ProjectAggregator::new(facts);
+        // The data sources this source read before the projects (a dump's tables come in
+        // name order: oms_datasource first): projects using a flagged one are kept as
+        // they pass.
+        let inline_datasources = self
+            .datasources_read
+            .then_some(self.metadb.datasources.len());
+        if inline_datasources.is_some() {
+            agg.flag_inline(Flagged::of(&self.metadb.datasources));
+        }
         let side = ProjectSide {
-            agg: ProjectAggregator::new(facts),
+            agg,
             cols: pcols,
+            columns: def.columns.len(),
+            rows: 0,
+            marks: Vec::new(),
+            insert_begins: false,
+            by_place: true,
+            again: Again::Nothing,
+            inline_datasources,
         };
         if kind == ProjectKind::Migration {
             self.projects = Some(side);
@@ -454,7 +570,33 @@ impl<'s> FactsBuilder<'s> {
         }
     }
 
+    /// A row of a source that cannot read rows again by their place (a live MetaDB).
     pub fn row(&mut self, values: &[Value<'_>]) {
+        self.row_at(values, None);
+    }
+
+    /// An INSERT of the table being read begins (a dump); `column_list`: it names its
+    /// columns.
+    pub fn insert_begins(&mut self, column_list: bool) {
+        if self.second_pass {
+            return;
+        }
+        if let Some(side) = self.current_side() {
+            side.insert_begins = true;
+            side.by_place &= !column_list;
+        }
+    }
+
+    fn current_side(&mut self) -> Option<&mut ProjectSide> {
+        match self.current {
+            Some((TableFact::Projects, _)) => self.projects.as_mut(),
+            Some((TableFact::SyncProjects, _)) => self.sync_projects.as_mut(),
+            _ => None,
+        }
+    }
+
+    /// A row, and where it starts in its file (a dump), to read it again by its place.
+    pub fn row_at(&mut self, values: &[Value<'_>], offset: Option<u64>) {
         let Some((fact, cols)) = &self.current else {
             return;
         };
@@ -473,19 +615,22 @@ impl<'s> FactsBuilder<'s> {
                     self.sync_projects.as_mut()
                 };
                 let Some(side) = side else { return };
-                let c = side.cols;
-                let at = |i: Option<usize>| i.and_then(|i| values.get(i)).and_then(text);
-                let row = ProjectRow {
-                    id: at(c.id).unwrap_or_default(),
-                    name: at(c.name).unwrap_or_default(),
-                    status: at(c.status).unwrap_or_default(),
-                    source_ds: at(c.source),
-                    sink_ds: at(c.sink),
-                    created: at(c.created),
-                };
+                let row = project_row(side.cols, values);
                 if self.second_pass {
                     side.agg.push_again(&row);
                 } else {
+                    match offset {
+                        Some(at) if side.insert_begins || side.rows % MARK_EVERY == 0 => {
+                            side.marks.push((side.rows, at));
+                        }
+                        Some(_) => {}
+                        None => side.by_place = false,
+                    }
+                    side.insert_begins = false;
+                    side.rows = side.rows.saturating_add(1);
+                    if side.rows == u32::MAX {
+                        side.by_place = false;
+                    }
                     side.agg.push(&row);
                 }
             }
@@ -566,6 +711,9 @@ impl<'s> FactsBuilder<'s> {
         let di = self.database_index(&db_name);
         if let Some(t) = self.metadb.databases[di].tables.get_mut(&def.name) {
             t.rows += rows;
+        }
+        if matches!(self.current, Some((TableFact::Datasources, _))) {
+            self.datasources_read = true;
         }
         if matches!(self.current, Some((TableFact::Heartbeat, _))) {
             let e = self.metadb.heartbeat.entry(db_name).or_default();

@@ -141,7 +141,7 @@ fn short(name: &str) -> String {
 }
 
 /// Reuses a row's value vector across rows whose borrows differ.
-fn recycle<'b>(mut v: Vec<Value<'_>>) -> Vec<Value<'b>> {
+pub(super) fn recycle<'b>(mut v: Vec<Value<'_>>) -> Vec<Value<'b>> {
     v.clear();
     v.into_iter().map(|_| Value::Null).collect()
 }
@@ -730,6 +730,7 @@ impl<'v> Driver<'v> {
             _ => None,
         };
         let rows = if table.interest == Interest::Rows && ncols > 0 {
+            self.visitor.insert_begins(&table.def, mapping.is_some());
             self.deliver_rows(idx, mapping.as_deref())?
         } else {
             self.count_only(idx)?

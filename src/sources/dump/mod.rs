@@ -8,6 +8,7 @@
 //! caller says per table, through [`Visitor::table`], whether it wants the rows, only
 //! their count, or nothing, so uninteresting tables cost little more than reading them.
 
+mod again;
 mod charset;
 mod ddl;
 mod driver;
@@ -24,6 +25,8 @@ use std::borrow::Cow;
 use std::path::Path;
 
 use crate::error::Result;
+
+pub use again::read_rows_at;
 
 /// A column of a `CREATE TABLE`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -132,6 +135,9 @@ pub trait Visitor {
     /// columns are `Null`). `offset` is the byte offset in the file of the row's opening
     /// `(`.
     fn row(&mut self, table: &TableDef, values: &[Value<'_>], offset: u64) -> Result<()>;
+    /// An INSERT into a table whose rows are wanted begins; its rows follow. With
+    /// `column_list` it names its columns (their order may differ from the table's).
+    fn insert_begins(&mut self, _table: &TableDef, _column_list: bool) {}
     /// Called once per table at the end of the scan, with its row count.
     fn table_done(&mut self, _table: &TableDef, _rows: u64) {}
 }

@@ -1,0 +1,102 @@
+//! After the first pass over a dump, the project rows the rules need whole (names whose
+//! hashes collide, projects a component names) are read again by their place in the file
+//! instead of in a second pass over all of it. These tests hold that to the whole pass
+//! (`OMSLINT_READ_AGAIN_ALL=1`): the reports must be the same byte for byte, on real
+//! mariadb-dump output cut into many INSERTs, one row per INSERT, and with column lists
+//! (where reading by place is not done at all).
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::mariadb::{dump_database, MariaDb};
+use common::scenarios::{copy_without_dumps, temp_dir};
+use common::{fixture, json, Out};
+
+fn lint(dir: &Path, all: bool) -> Out {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_omslint"));
+    cmd.args(["lint", ".", "--format", "json", "--to", "4.3.1"])
+        .current_dir(dir)
+        .env("SOURCE_DATE_EPOCH", "1795000000")
+        .env("NO_COLOR", "1");
+    if all {
+        cmd.env("OMSLINT_READ_AGAIN_ALL", "1");
+    } else {
+        cmd.env_remove("OMSLINT_READ_AGAIN_ALL");
+    }
+    common::scenarios::out(&mut cmd)
+}
+
+#[test]
+fn rows_read_again_by_place_report_what_a_whole_pass_reports() {
+    let db = MariaDb::start();
+    let case = fixture("cases/OMS005-fires-configjob");
+    let dumps = db.load_deployment(&case);
+    let names: Vec<String> = dumps.iter().map(|p| dump_database(p)).collect();
+    let rm = names.iter().find(|d| d.starts_with("rm_")).unwrap().clone();
+    let cm = names
+        .iter()
+        .find(|d| d.starts_with("cm_") && !d.starts_with("cm_hb"))
+        .unwrap()
+        .clone();
+    // 3,000 projects, every name three times over in different cases (duplicates under
+    // general_ci), one in seven DELETED; a data source read through oblogproxy; and
+    // components without dbType naming some of the projects, which OMS005 reads whole.
+    let sql = format!(
+        "INSERT INTO `{rm}`.oms_datasource (id, name, type, conn_extra_attributes) VALUES ('ds_lp', 'lp', 'OB_MYSQL', '{{\"useLogProxy\":true}}');
+         INSERT INTO `{rm}`.oms_project (id, project_name, project_status, source_datasource_id, sink_datasource_id, gmt_created, gmt_modified)
+           SELECT CONCAT('p_', LPAD(seq, 12, '0')),
+                  CONCAT(IF(seq % 3 = 0, 'ORDERS_', 'orders_'), seq % 1000),
+                  IF(seq % 7 = 0, 'DELETED', IF(seq % 11 = 0, 'FAILED', 'RUNNING')),
+                  IF(seq % 500 = 0, 'ds_lp', 'ds_x'), NULL,
+                  '2024-01-01 00:00:00' + INTERVAL seq MINUTE, '2024-01-01 00:00:00'
+           FROM seq_1_to_3000;
+         INSERT INTO `{cm}`.config_job (job_name, `key`, value, gmt_created, gmt_modified)
+           SELECT CONCAT('10.0.0.1-9000:connector_v2:p_', LPAD(seq * 37, 12, '0'), '-incr_trans-1-0:0000000001'),
+                  'sourceFile.checkpoint', '1', '2024-01-01 00:00:00', '2024-01-01 00:00:00'
+           FROM seq_1_to_60;"
+    );
+    let work = temp_dir("read-again");
+    let file = work.join("more.sql");
+    std::fs::write(&file, sql).unwrap();
+    db.load(&rm, &file);
+    let ways: [(&str, &[&str]); 3] = [
+        // Small INSERTs: many runs, each begun by its INSERT.
+        ("many-inserts", &["--net-buffer-length=4096"]),
+        ("row-per-insert", &["--skip-extended-insert"]),
+        ("column-lists", &["--complete-insert"]),
+    ];
+    for (tag, options) in ways {
+        let dir = work.join(tag);
+        copy_without_dumps(&case, &dir);
+        std::fs::create_dir_all(dir.join("metadb")).unwrap();
+        for d in &names {
+            let mut opts = vec!["--single-transaction", "--skip-dump-date"];
+            opts.extend_from_slice(options);
+            db.dump_with(&opts, &[d], &dir.join("metadb").join(format!("{d}.sql")));
+        }
+        let (place, all) = (lint(&dir, false), lint(&dir, true));
+        assert_eq!(place.code, 1, "{tag}: {}", place.stderr);
+        assert_eq!(
+            (place.code, &place.stderr),
+            (all.code, &all.stderr),
+            "{tag}"
+        );
+        assert!(place.stdout == all.stdout, "{tag}: the reports differ");
+        let report = json(&place);
+        let count = |code: &str| {
+            report["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|f| f["code"] == code)
+                .count()
+        };
+        // 1,000 names, each in a group unless DELETED rows thin it below two.
+        assert!(count("OMS003") > 900, "{tag}: {} OMS003", count("OMS003"));
+        assert!(count("OMS004") >= 5, "{tag}: {} OMS004", count("OMS004"));
+        // The 60 components name projects whose creation time OMS005 reads.
+        assert!(count("OMS005") > 60, "{tag}: {} OMS005", count("OMS005"));
+    }
+}
