@@ -143,9 +143,9 @@ pub struct ProjectFacts {
     /// Data sources that live projects read from / write to.
     pub live_source_ds: BTreeSet<String>,
     pub live_sink_ds: BTreeSet<String>,
-    /// Sorted collation-key hashes (`key_hash32`) of every non-DELETED name, to keep new
-    /// names unique.
-    pub name_hashes: Vec<u32>,
+    /// Collation-key hashes (`key_hash32`) of every non-DELETED name, to keep new names
+    /// unique.
+    pub name_hashes: NameHashes,
 }
 
 impl ProjectFacts {
@@ -165,8 +165,7 @@ impl ProjectFacts {
     /// of hashes only ever makes a candidate name look taken, never free).
     pub fn name_taken(&self, name: &str) -> bool {
         self.name_hashes
-            .binary_search(&collation::key_hash32(self.rules(), name.as_bytes()))
-            .is_ok()
+            .contains(collation::key_hash32(self.rules(), name.as_bytes()))
     }
 }
 
@@ -176,6 +175,63 @@ fn id_hash(id: &[u8]) -> u32 {
         (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
     });
     h ^ (h >> 15)
+}
+
+/// Sorted, distinct 32-bit hashes, two to a word: made in place from the per-row words
+/// a table's first pass kept, so the set never needs a second copy of them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NameHashes {
+    words: Vec<u64>,
+    len: usize,
+}
+
+impl NameHashes {
+    /// From hashes in the low halves of `words` (sorted or not, repeated or not).
+    fn from_low_halves(mut words: Vec<u64>) -> Self {
+        words.sort_unstable();
+        words.dedup();
+        let len = words.len();
+        for k in 0..len.div_ceil(2) {
+            let lo = words.get(2 * k).copied().unwrap_or(0);
+            let hi = words.get(2 * k + 1).copied().unwrap_or(0);
+            if let Some(w) = words.get_mut(k) {
+                *w = (lo & 0xffff_ffff) | (hi << 32);
+            }
+        }
+        words.truncate(len.div_ceil(2));
+        words.shrink_to_fit();
+        NameHashes { words, len }
+    }
+
+    pub fn from_hashes(hashes: &[u32]) -> Self {
+        Self::from_low_halves(hashes.iter().map(|&h| u64::from(h)).collect())
+    }
+
+    fn get(&self, i: usize) -> u32 {
+        let w = self.words.get(i / 2).copied().unwrap_or(0);
+        (w >> (32 * (i % 2))) as u32
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn contains(&self, h: u32) -> bool {
+        let (mut lo, mut hi) = (0, self.len);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            match self.get(mid).cmp(&h) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return true,
+            }
+        }
+        false
+    }
 }
 
 /// One row, borrowed from the source's buffer.
@@ -215,7 +271,6 @@ pub struct ProjectAggregator {
     /// half); and a bit per row, set when DELETED.
     rows: Vec<u64>,
     deleted: Vec<u64>,
-    sorted_names: Option<Vec<u32>>,
     /// Data sources flagged before the table's rows came (the source read the data
     /// sources first): live rows using them are kept as they pass.
     inline: Option<Flagged>,
@@ -286,7 +341,6 @@ impl ProjectAggregator {
             facts,
             rows: Vec::new(),
             deleted: Vec::new(),
-            sorted_names: None,
             inline: None,
             ds_ids: FxHashMap::default(),
             ds_names: Vec::new(),
@@ -371,19 +425,23 @@ impl ProjectAggregator {
         self.rows[place] as u32
     }
 
-    /// Hashes of every non-DELETED name, sorted (once: `finish` keeps them).
-    fn live_names(&mut self) -> &[u32] {
-        if self.sorted_names.is_none() {
-            let mut v = Vec::with_capacity(self.rows.len());
-            v.extend(
+    /// The name hashes shared by two non-DELETED rows or more. The names are sorted an
+    /// eighth at a time (by their top bits), so no copy of them all is ever made.
+    fn duplicate_names(&self) -> FxHashSet<u32> {
+        let mut dups = FxHashSet::default();
+        let mut part: Vec<u32> = Vec::new();
+        for top in 0..8u32 {
+            part.clear();
+            part.extend(
                 (0..self.rows.len())
                     .filter(|&i| !self.is_deleted(i))
-                    .map(|i| self.name_at(i)),
+                    .map(|i| self.name_at(i))
+                    .filter(|h| h >> 29 == top),
             );
-            v.sort_unstable();
-            self.sorted_names = Some(v);
+            part.sort_unstable();
+            dups.extend(part.windows(2).filter(|w| w[0] == w[1]).map(|w| w[0]));
         }
-        self.sorted_names.as_deref().unwrap_or_default()
+        dups
     }
 
     /// The data sources read before the rows turned out not to be all of them: what was
@@ -406,12 +464,7 @@ impl ProjectAggregator {
         by_place: bool,
     ) -> Again {
         self.wanted = wanted;
-        let dup_hashes: FxHashSet<u32> = self
-            .live_names()
-            .windows(2)
-            .filter(|w| w[0] == w[1])
-            .map(|w| w[0])
-            .collect();
+        let dup_hashes = self.duplicate_names();
         let used: FxHashSet<u32> = self.live_source.union(&self.live_sink).copied().collect();
         let flagged =
             |pred: &dyn Fn(&DataSource) -> bool, among: &FxHashSet<u32>| -> FxHashSet<Vec<u8>> {
@@ -536,13 +589,20 @@ impl ProjectAggregator {
         self.facts.live_sink_ds = self.live_sink.iter().filter_map(name).collect();
         let candidates = std::mem::take(&mut self.candidates);
         self.split_exact(candidates);
-        self.live_names();
-        let mut names = self.sorted_names.take().unwrap_or_default();
-        self.rows = Vec::new();
+        // The per-row words become the name set in place: DELETED rows out, each word
+        // down to its name's hash, then sorted and packed.
+        let mut rows = std::mem::take(&mut self.rows);
+        let mut place = 0;
+        rows.retain(|_| {
+            let keep = !self.is_deleted(place);
+            place += 1;
+            keep
+        });
         self.deleted = Vec::new();
-        names.dedup();
-        names.shrink_to_fit();
-        self.facts.name_hashes = names;
+        for w in &mut rows {
+            *w >>= 32;
+        }
+        self.facts.name_hashes = NameHashes::from_low_halves(rows);
         let order = |p: &Project| (p.created.clone().unwrap_or_default(), p.id.clone());
         for g in &mut self.facts.duplicate_groups {
             g.sort_by_key(order);
@@ -637,6 +697,14 @@ mod tests {
         assert_eq!(ids(&place.duplicate_groups), ids(&all.duplicate_groups));
         assert_eq!(place.referenced, all.referenced);
         assert_eq!(place.name_hashes, all.name_hashes);
+        assert_eq!(
+            place.name_hashes.len(),
+            rows.iter()
+                .filter(|r| r.2 != "DELETED")
+                .map(|r| collation::key(Rules::for_collation(Some(collation)), r.1.as_bytes()))
+                .collect::<std::collections::BTreeSet<_>>()
+                .len()
+        );
         place
     }
 
@@ -688,6 +756,24 @@ mod tests {
         assert!(status_class(b"   ") == StatusClass::Other);
         assert!(status_class("DELETED\u{3000}".as_bytes()) == StatusClass::Deleted);
         assert!(status_class(b"DELETED\xff") == StatusClass::Other);
+    }
+
+    #[test]
+    fn name_hashes_pack_two_to_a_word() {
+        for n in [0usize, 1, 2, 3, 10, 11] {
+            let hashes: Vec<u32> = (0..n as u32)
+                .map(|i| i.wrapping_mul(2_654_435_761))
+                .collect();
+            let mut twice = hashes.clone();
+            twice.extend(&hashes);
+            let set = NameHashes::from_hashes(&twice);
+            assert_eq!(set.len(), n);
+            for h in &hashes {
+                assert!(set.contains(*h), "{n}: {h}");
+                assert!(!set.contains(h.wrapping_add(1)) || hashes.contains(&h.wrapping_add(1)));
+            }
+            assert!(!set.contains(7) || hashes.contains(&7));
+        }
     }
 
     #[test]

@@ -142,18 +142,18 @@ pub fn check(ctx: &Context<'_>, meta: &'static RuleMeta) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::facts::projects::NameHashes;
 
     fn facts(max: u32, existing: &[&str]) -> ProjectFacts {
         let rules = collation::Rules::for_collation(Some("utf8mb4_general_ci"));
-        let mut hashes: Vec<u32> = existing
+        let hashes: Vec<u32> = existing
             .iter()
             .map(|n| collation::key_hash32(rules, n.as_bytes()))
             .collect();
-        hashes.sort_unstable();
         ProjectFacts {
             name_collation: Some("utf8mb4_general_ci".into()),
             name_max_len: Some(max),
-            name_hashes: hashes,
+            name_hashes: NameHashes::from_hashes(&hashes),
             ..Default::default()
         }
     }

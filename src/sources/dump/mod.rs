@@ -158,8 +158,9 @@ pub struct DumpSummary {
     pub sha256: Option<String>,
 }
 
-/// Read chunk size: large enough that syscalls and buffer moves vanish in the cost.
-const CHUNK: usize = 2 << 20;
+/// Read chunk size: large enough that syscalls and buffer moves vanish in the cost, small
+/// enough that the dumps read at once (and their digests' reads) hold little memory.
+const CHUNK: usize = 1 << 20;
 
 /// Reads a whole dump, calling `visitor` for databases, tables and the rows it asks for.
 pub fn scan(path: &Path, visitor: &mut dyn Visitor) -> Result<DumpSummary> {
