@@ -433,6 +433,10 @@ impl SourceSettings {
         self.find(key).ok().map(|i| &self.0[i].1)
     }
 
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
+
     pub fn remove(&mut self, key: &str) -> Option<SourceSetting> {
         self.find(key).ok().map(|i| self.0.remove(i).1)
     }

@@ -90,6 +90,9 @@ struct JobComponents {
     /// Where each kept component is, by name.
     index: FxHashMap<Box<[u8]>, usize>,
     summarized: Vec<u128>,
+    /// A summarized component, emptied: the next one reuses its name and settings'
+    /// room, as most components are summarized.
+    spare: Option<Component>,
     values: FxHashSet<Arc<str>>,
     keys: FxHashSet<Arc<str>>,
 }
@@ -102,6 +105,7 @@ impl Default for JobComponents {
             kept: Vec::new(),
             index: FxHashMap::default(),
             summarized: Vec::new(),
+            spare: None,
             values: FxHashSet::default(),
             keys: FxHashSet::default(),
         }
@@ -140,6 +144,10 @@ impl JobComponents {
         } else {
             let black_region = c.setting("blackRegionNo").is_some();
             self.summarized.push(summary_key(&c.name, black_region));
+            let mut c = c;
+            c.name.clear();
+            c.source.clear();
+            self.spare = Some(c);
         }
     }
 
@@ -155,10 +163,9 @@ impl JobComponents {
             return &mut self.kept[i];
         }
         self.close_run();
-        self.current.insert(Component {
-            name: String::from_utf8_lossy(job).into_owned(),
-            ..Default::default()
-        })
+        let mut c = self.spare.take().unwrap_or_default();
+        c.name.push_str(&String::from_utf8_lossy(job));
+        self.current.insert(c)
     }
 
     fn add(&mut self, job: &[u8], setting: &str, value: &[u8], id: u64) {
