@@ -8,24 +8,14 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
 use common::mariadb::MariaDb;
 use common::scenarios::{case_args, deployments, temp_dir};
 use common::{fixture, json, Out};
 
 fn run(dir: &Path, args: &[String], keep_all: bool) -> Out {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_omslint"));
-    cmd.args(args)
-        .current_dir(dir)
-        .env("SOURCE_DATE_EPOCH", "1795000000")
-        .env("NO_COLOR", "1");
-    if keep_all {
-        cmd.env("OMSLINT_KEEP_ALL_COMPONENTS", "1");
-    } else {
-        cmd.env_remove("OMSLINT_KEEP_ALL_COMPONENTS");
-    }
-    common::scenarios::out(&mut cmd)
+    let keep = keep_all.then_some("1");
+    common::scenarios::run_with_env(dir, args, &[("OMSLINT_KEEP_ALL_COMPONENTS", keep)])
 }
 
 /// Runs `args` both ways in `dir` and returns the judged run, after checking the two agree

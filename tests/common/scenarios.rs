@@ -128,6 +128,23 @@ pub fn run(dir: &Path, args: &[String], password: Option<&str>) -> Out {
     out(&mut cmd)
 }
 
+/// Runs omslint in `dir` with a pinned clock and these environment variables set (a
+/// value) or removed (`None`).
+pub fn run_with_env(dir: &Path, args: &[String], env: &[(&str, Option<&str>)]) -> Out {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_omslint"));
+    cmd.args(args)
+        .current_dir(dir)
+        .env("SOURCE_DATE_EPOCH", "1795000000")
+        .env("NO_COLOR", "1");
+    for (k, v) in env {
+        match v {
+            Some(v) => cmd.env(k, v),
+            None => cmd.env_remove(k),
+        };
+    }
+    out(&mut cmd)
+}
+
 pub fn out(cmd: &mut Command) -> Out {
     let out = cmd.output().unwrap();
     Out {

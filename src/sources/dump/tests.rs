@@ -734,3 +734,62 @@ fn the_inline_digest_is_the_file_digest() {
         .sha256
         .is_none());
 }
+
+fn scan_split_with(
+    path: &Path,
+    boundary: u64,
+    count_only: &[&'static str],
+) -> (DumpSummary, Collect) {
+    let mut c = Collect {
+        count_only: count_only.to_vec(),
+        ..Collect::default()
+    };
+    let summary =
+        driver::scan_split(path, &mut c, 64, false, boundary).unwrap_or_else(|e| panic!("{e}"));
+    (summary, c)
+}
+
+#[test]
+fn a_split_scan_reads_what_one_scan_reads_wherever_it_is_split() {
+    // Every line start is tried as the boundary: INSERTs of a counted table (the tail
+    // is taken), INSERTs of a table whose rows are read (the head goes on), and lines
+    // that start no statement at all (the guess fails).
+    for mode in MODES {
+        let path = fixture(mode);
+        let text = std::fs::read(&path).unwrap();
+        let reference = scan_with(&path, CHUNK, &["heatbeat_sequence"]);
+        // Every INSERT's line, and every fifth other line.
+        let starts: Vec<u64> = text
+            .iter()
+            .enumerate()
+            .filter(|(_, &b)| b == b'\n')
+            .map(|(i, _)| i + 1)
+            .enumerate()
+            .filter(|(n, i)| text.get(*i..).is_some_and(|t| t.starts_with(b"INSERT")) || n % 5 == 0)
+            .map(|(_, i)| i as u64)
+            .collect();
+        assert!(starts.len() > 10, "{mode}");
+        for boundary in starts.into_iter().chain([0, text.len() as u64]) {
+            let split = scan_split_with(&path, boundary, &["heatbeat_sequence"]);
+            assert_eq!(split, reference, "{mode} split at {boundary}");
+        }
+    }
+}
+
+#[test]
+fn a_split_inside_a_string_is_found_out() {
+    // A string may hold a newline and what looks like an INSERT (not in mariadb-dump's
+    // output, which escapes newlines, but in a dump written some other way).
+    let dump = b"CREATE TABLE `hb` (`id` int, `note` text);\n\
+INSERT INTO `hb` VALUES (1,'a\nINSERT INTO `hb` VALUES (9),(9),(9);\n'),(2,'b');\n\
+INSERT INTO `hb` VALUES (3,'c');\n";
+    let path = temp_file("split-in-string.sql", dump);
+    let inside = dump
+        .windows(13)
+        .position(|w| w == b"\nINSERT INTO ")
+        .unwrap() as u64
+        + 1;
+    let reference = scan_with(&path, CHUNK, &["hb"]);
+    assert_eq!(reference.1.done.get("-.hb"), Some(&3));
+    assert_eq!(scan_split_with(&path, inside, &["hb"]), reference);
+}
