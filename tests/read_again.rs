@@ -55,19 +55,6 @@ fn rows_read_again_by_place_report_what_a_whole_pass_reports() {
     let file = work.join("more.sql");
     std::fs::write(&file, sql).unwrap();
     db.load(&rm, &file);
-    // 30,000 heartbeat rows: enough INSERTs for the heartbeat dump to be split in two.
-    let hb = names
-        .iter()
-        .find(|d| d.starts_with("cm_hb"))
-        .unwrap()
-        .clone();
-    let beats = work.join("beats.sql");
-    std::fs::write(
-        &beats,
-        "INSERT INTO heatbeat_sequence (gmt_created, gmt_modified) SELECT '2024-01-01 00:00:00' + INTERVAL seq SECOND, '2024-01-01 00:00:00' FROM seq_1_to_30000;",
-    )
-    .unwrap();
-    db.load(&hb, &beats);
     let ways: [(&str, &[&str]); 3] = [
         // Small INSERTs: many runs, each begun by its INSERT.
         ("many-inserts", &["--net-buffer-length=4096"]),
@@ -84,36 +71,6 @@ fn rows_read_again_by_place_report_what_a_whole_pass_reports() {
             db.dump_with(&opts, &[d], &dir.join("metadb").join(format!("{d}.sql")));
         }
         let (place, all) = (lint(&dir, false), lint(&dir, true));
-        // And with the heartbeat dump counted by two cores, each half of it.
-        let mut args: Vec<String> = ["lint", ".", "--format", "json", "--to", "4.3.1"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        args.push("--heartbeat-threshold".into());
-        args.push("1000".into());
-        let halves = |split: Option<&str>| {
-            common::scenarios::run_with_env(&dir, &args, &[("OMSLINT_SPLIT_MIN_BYTES", split)])
-        };
-        let (one, two) = (halves(None), halves(Some("1")));
-        assert!(
-            one.stdout == two.stdout,
-            "{tag}: splitting the heartbeat dump changed the report"
-        );
-        // The fixture's 10 heartbeat rows and these 30,000, every one counted once.
-        let oms010: Vec<serde_json::Value> = json(&two)["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|f| f["code"] == "OMS010")
-            .map(|f| f["evidence"]["rows"].clone())
-            .collect();
-        assert_eq!(oms010, [serde_json::json!(30010)], "{tag}");
-        assert_eq!(place.code, 1, "{tag}: {}", place.stderr);
-        assert_eq!(
-            (place.code, &place.stderr),
-            (all.code, &all.stderr),
-            "{tag}"
-        );
         assert!(place.stdout == all.stdout, "{tag}: the reports differ");
         let report = json(&place);
         let count = |code: &str| {
@@ -130,41 +87,4 @@ fn rows_read_again_by_place_report_what_a_whole_pass_reports() {
         // The 60 components name projects whose creation time OMS005 reads.
         assert!(count("OMS005") > 60, "{tag}: {} OMS005", count("OMS005"));
     }
-}
-
-#[test]
-fn every_fixture_reports_the_same_with_its_heartbeat_dump_split() {
-    // Fixture dumps are small: OMSLINT_SPLIT_MIN_BYTES=1 splits every heartbeat dump
-    // between the two cores, as a large one is; the reports must not change.
-    let mut split_some = 0;
-    for dir in common::scenarios::deployments() {
-        let mut args: Vec<String> = ["lint", ".", "--format", "json"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        args.extend(common::scenarios::case_args(&dir));
-        let one =
-            common::scenarios::run_with_env(&dir, &args, &[("OMSLINT_SPLIT_MIN_BYTES", None)]);
-        let two =
-            common::scenarios::run_with_env(&dir, &args, &[("OMSLINT_SPLIT_MIN_BYTES", Some("1"))]);
-        assert_eq!(
-            (one.code, &one.stderr),
-            (two.code, &two.stderr),
-            "{}",
-            dir.display()
-        );
-        assert!(
-            one.stdout == two.stdout,
-            "{}: the reports differ",
-            dir.display()
-        );
-        split_some += usize::from(std::fs::read_dir(dir.join("metadb")).is_ok_and(|d| {
-            d.flatten()
-                .any(|e| e.file_name().to_string_lossy().contains("hb"))
-        }));
-    }
-    assert!(
-        split_some > 20,
-        "{split_some} deployments with a heartbeat dump"
-    );
 }

@@ -73,15 +73,7 @@ fn first_pass<'s>(
     if let Some(db) = database {
         b.database(db);
     }
-    // A heartbeat dump is mostly rows only counted: its second half is counted on the
-    // other core while this one reads the first (the scan checks the guess).
-    let heartbeat = database.and_then(|d| roles.get(d)) == Some(&DbRole::Heartbeat);
-    let split = if heartbeat && file_len(path) >= split_min_bytes() {
-        dump::split_point(path)?
-    } else {
-        None
-    };
-    let summary = dump::scan_hashed_split(path, &mut DumpVisitor { builder: &mut b }, split)?;
+    let summary = dump::scan_hashed(path, &mut DumpVisitor { builder: &mut b })?;
     b.end_first_pass();
     if summary.database.is_none() && database.is_none() {
         return Err(Error::parse_no_pos(
@@ -105,19 +97,6 @@ fn first_pass<'s>(
             sha256: summary.sha256,
         },
     })
-}
-
-fn file_len(path: &Path) -> u64 {
-    std::fs::metadata(path).map_or(0, |m| m.len())
-}
-
-/// Dumps smaller than this are read by one core: splitting costs a thread and a seek.
-/// `OMSLINT_SPLIT_MIN_BYTES` sets it (the tests split small dumps with it).
-fn split_min_bytes() -> u64 {
-    std::env::var("OMSLINT_SPLIT_MIN_BYTES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(64 << 20)
 }
 
 fn rescan(p: &mut Pending<'_>) -> Result<()> {

@@ -89,10 +89,6 @@ struct Driver<'v> {
     completed: bool,
     statements: u64,
     comments: u64,
-    /// Stop where a statement starts at exactly this offset (`scan_split`).
-    stop_at: Option<u64>,
-    /// The scan stopped at `stop_at`.
-    reached_stop: bool,
 }
 
 pub(super) fn scan(
@@ -111,90 +107,6 @@ pub(super) fn scan(
     let mut summary = driver.finish();
     summary.sha256 = sha256;
     Ok(summary)
-}
-
-/// What the tail of a split scan found: rows counted per table, nothing else.
-#[derive(Default)]
-struct Tail {
-    /// A statement other than INSERT (and what a dump writes around INSERTs) came:
-    /// the tail cannot be added to the head's tables.
-    foreign: bool,
-    counts: Vec<(Option<String>, String, u64)>,
-}
-
-impl Visitor for Tail {
-    fn database(&mut self, _name: &str) {
-        self.foreign = true;
-    }
-    fn table(&mut self, table: &TableDef) -> Interest {
-        self.foreign |= !table.columns.is_empty();
-        Interest::CountOnly
-    }
-    fn row(&mut self, _: &TableDef, _: &[Value<'_>], _: u64) -> Result<()> {
-        Ok(())
-    }
-    fn table_done(&mut self, table: &TableDef, rows: u64) {
-        self.counts
-            .push((table.database.clone(), table.name.clone(), rows));
-    }
-}
-
-/// Counts the rows of a dump from `boundary` (where an INSERT is taken to start) to its
-/// end, as a scan of its own.
-fn scan_tail(path: &Path, boundary: u64, capacity: usize) -> Result<(Tail, DumpSummary)> {
-    let mut tail = Tail::default();
-    let input = Input::open_at(path, boundary, capacity)?;
-    let mut driver = Driver::new(input, &mut tail, false);
-    driver.run()?;
-    let summary = driver.finish();
-    Ok((tail, summary))
-}
-
-/// [`scan`], with the part from `boundary` on counted on a thread of its own while this
-/// one reads up to it: for a dump whose second half is rows only counted (a heartbeat
-/// table), both cores share the one file. `boundary` is a guess (the start of a line
-/// that begins `INSERT INTO`); the head's scan proves it, by reaching a statement that
-/// starts exactly there, and checks that the tail only counted rows of tables whose rows
-/// nobody reads. Else the head's scan goes on from where it is, as `scan` would have.
-pub(super) fn scan_split(
-    path: &Path,
-    visitor: &mut dyn Visitor,
-    capacity: usize,
-    hash: bool,
-    boundary: u64,
-) -> Result<DumpSummary> {
-    let mut input = Input::open(path, capacity)?;
-    if hash {
-        input.hash_contents();
-    }
-    std::thread::scope(|scope| {
-        let tail = scope.spawn(|| scan_tail(path, boundary, capacity));
-        let mut driver = Driver::new(input, visitor, false);
-        driver.stop_at = Some(boundary);
-        driver.run()?;
-        // A panic in the tail's thread is a guess that failed like any other.
-        let tail = tail
-            .join()
-            .unwrap_or_else(|_| Err(Error::parse_no_pos(path, "the tail scan stopped")));
-        let mut tail_summary = None;
-        if driver.reached_stop {
-            driver.stop_at = None;
-            driver.reached_stop = false;
-            match tail {
-                Ok((t, summary)) if driver.take_tail(&t) => tail_summary = Some(summary),
-                _ => driver.run_statements()?,
-            }
-        }
-        let sha256 = driver.input.finish_hash()?;
-        let mut summary = driver.finish();
-        if let Some(t) = tail_summary {
-            // The head read ahead past the boundary; the tail read from it to the end.
-            summary.bytes = boundary + t.bytes;
-            summary.completed = t.completed;
-        }
-        summary.sha256 = sha256;
-        Ok(summary)
-    })
 }
 
 pub(super) fn peek_database(path: &Path, capacity: usize) -> Result<Option<String>> {
@@ -260,38 +172,7 @@ impl<'v> Driver<'v> {
             completed: false,
             statements: 0,
             comments: 0,
-            stop_at: None,
-            reached_stop: false,
         }
-    }
-
-    /// Adds the tail's row counts to this scan's tables, if the tail is one this scan
-    /// would have counted the same: INSERTs only, under the `;` delimiter, into tables
-    /// it knows and only counts.
-    fn take_tail(&mut self, tail: &Tail) -> bool {
-        if tail.foreign || self.delimiter != b";" {
-            return false;
-        }
-        let mut found = Vec::with_capacity(tail.counts.len());
-        for (db, name, rows) in &tail.counts {
-            let key = (db.clone().or_else(|| self.current_db.clone()), name.clone());
-            match self
-                .by_name
-                .get(&key)
-                .and_then(|&i| self.tables.get(i).map(|t| (i, t)))
-            {
-                Some((i, t)) if t.interest != Interest::Rows || t.def.columns.is_empty() => {
-                    found.push((i, *rows));
-                }
-                _ => return false,
-            }
-        }
-        for (i, rows) in found {
-            if let Some(t) = self.tables.get_mut(i) {
-                t.rows += rows;
-            }
-        }
-        true
     }
 
     fn finish(self) -> DumpSummary {
@@ -313,10 +194,6 @@ impl<'v> Driver<'v> {
 
     fn run(&mut self) -> Result<()> {
         self.check_start()?;
-        self.run_statements()
-    }
-
-    fn run_statements(&mut self) -> Result<()> {
         loop {
             if self.stopped
                 || (self.peek
@@ -328,17 +205,6 @@ impl<'v> Driver<'v> {
             }
             if !self.skip_space_and_comments()? {
                 break;
-            }
-            if let Some(stop) = self.stop_at {
-                let at = self.input.offset(0);
-                if at == stop {
-                    self.reached_stop = true;
-                    return Ok(());
-                }
-                if at > stop {
-                    // No statement starts there (it is inside one): the tail was a guess.
-                    self.stop_at = None;
-                }
             }
             self.statement()?;
         }

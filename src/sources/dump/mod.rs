@@ -172,41 +172,6 @@ pub fn scan_hashed(path: &Path, visitor: &mut dyn Visitor) -> Result<DumpSummary
     driver::scan(path, visitor, CHUNK, true)
 }
 
-/// [`scan_hashed`], sharing the file between two cores (see `driver::scan_split`) when
-/// `split` says where its second half may begin.
-pub fn scan_hashed_split(
-    path: &Path,
-    visitor: &mut dyn Visitor,
-    split: Option<u64>,
-) -> Result<DumpSummary> {
-    match split {
-        Some(boundary) => driver::scan_split(path, visitor, CHUNK, true, boundary),
-        None => driver::scan(path, visitor, CHUNK, true),
-    }
-}
-
-/// Where a dump may be split for [`scan_hashed_split`]: the start of the first line after
-/// its middle that begins `INSERT INTO`, looked for in a few MiB. A guess, which the
-/// scan proves or drops.
-pub fn split_point(path: &Path) -> Result<Option<u64>> {
-    use std::io::{Read, Seek, SeekFrom};
-    const LOOK: u64 = 4 << 20;
-    let mut file =
-        std::fs::File::open(path).map_err(|e| crate::error::Error::unreadable(path, e))?;
-    let len = file
-        .metadata()
-        .map_err(|e| crate::error::Error::unreadable(path, e))?
-        .len();
-    let middle = len / 2;
-    file.seek(SeekFrom::Start(middle))
-        .map_err(|e| crate::error::Error::unreadable(path, e))?;
-    let mut window = Vec::new();
-    file.take(LOOK)
-        .read_to_end(&mut window)
-        .map_err(|e| crate::error::Error::unreadable(path, e))?;
-    Ok(memchr::memmem::find(&window, b"\nINSERT INTO ").map(|k| middle + k as u64 + 1))
-}
-
 /// The dump's database, from its head only: the header comment
 /// (`-- Host: …    Database: x`), else the first `USE` or `CREATE DATABASE` before any
 /// table. `None` when the head names none.
