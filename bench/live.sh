@@ -75,8 +75,19 @@ for a in "$@"; do
 done
 ((${#SIZES[@]})) || SIZES=(small large)
 
-size_dir() { case $1 in small) echo "$BENCH_DIR/data/live-small" ;; large) echo "$BENCH_DIR/data/large" ;; esac; }
-size_args() { case $1 in small) echo "--projects 500000 --heartbeat-rows 2000000" ;; large) echo "--projects 2000000 --heartbeat-rows 10000000" ;; esac; }
+# BENCH_LIVE_SHAPE=components measures the components shape (bench/generate.sh --shape
+# components): small is a quarter of the large set's projects and heartbeat rows.
+LIVE_SHAPE=${BENCH_LIVE_SHAPE:-findings}
+case $LIVE_SHAPE in findings|components) ;; *) die "BENCH_LIVE_SHAPE must be findings or components" ;; esac
+if [[ $LIVE_SHAPE == components ]]; then
+  size_dir() { case $1 in small) echo "$BENCH_DIR/data/live-small-components" ;; large) echo "$BENCH_DIR/data/large-components" ;; esac; }
+  size_args() { case $1 in small) echo "--shape components --projects 550000 --heartbeat-rows 2500000" ;; large) echo "--shape components" ;; esac; }
+  RESULT_NAME=live-components-latest.md
+else
+  size_dir() { case $1 in small) echo "$BENCH_DIR/data/live-small" ;; large) echo "$BENCH_DIR/data/large" ;; esac; }
+  size_args() { case $1 in small) echo "--projects 500000 --heartbeat-rows 2000000" ;; large) echo "--projects 2000000 --heartbeat-rows 10000000" ;; esac; }
+  RESULT_NAME=live-latest.md
+fi
 
 GNU_TIME=/usr/bin/time
 [[ -x $GNU_TIME ]] || die "GNU time is needed at $GNU_TIME"
@@ -409,8 +420,8 @@ report() {
   echo
   echo "How: \`bash bench/live.sh ${SIZES[*]}\` ($TOTAL_S s in all, loading included). Each command runs once untimed (warm-up), then twice timed, omslint and the client interleaved; wall = the better of the two by a nanosecond clock around \`/usr/bin/time -f '%e %M'\`; peak RSS = the higher \`%M\` of the two, in MiB. omslint reads the three databases named by config.yaml from the server (\`--metadb\`, its snapshot directory has no dumps) and writes its JSON report to /dev/null; the client runs bench/sql/guide-checks.sql's five queries one client call each, as bench/manual-path.sh does. A report, not a test: no timing is asserted."
 }
-report >"$WORK/live-latest.md"
-cp "$WORK/live-latest.md" "$RESULTS/live-latest.md"
-cat "$WORK/live-latest.md"
-log "whole run: $TOTAL_S s; written to ${RESULTS#"$REPO_DIR"/}/live-latest.md"
+report >"$WORK/$RESULT_NAME"
+cp "$WORK/$RESULT_NAME" "$RESULTS/$RESULT_NAME"
+cat "$WORK/$RESULT_NAME"
+log "whole run: $TOTAL_S s; written to ${RESULTS#"$REPO_DIR"/}/$RESULT_NAME"
 exit "$BENCH_FAILED"
