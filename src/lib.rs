@@ -4,6 +4,7 @@
 
 pub mod catalog;
 pub mod cli;
+pub mod emit;
 pub mod engine;
 pub mod error;
 pub mod escape;

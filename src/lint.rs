@@ -1,11 +1,11 @@
 //! The `lint`, `rules` and `explain` commands: sources → facts → rules → report → exit code.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 
-use crate::cli::{ColorArg, FailOn, Format, LintArgs, StageArg};
+use crate::cli::{Format, LintArgs, StageArg};
+use crate::emit::{emit, Emit, Progress};
 use crate::error::{Error, Result};
 use crate::facts::Deployment;
-use crate::finding::Severity;
 use crate::report::{self, Report, Upgrade};
 use crate::rules::{Context, Stage};
 use crate::schema_map::SchemaMap;
@@ -107,56 +107,6 @@ fn source_version(
     })
 }
 
-fn fail_threshold(f: FailOn) -> Severity {
-    match f {
-        FailOn::Error => Severity::Error,
-        FailOn::Warning => Severity::Warning,
-        FailOn::Notice => Severity::Notice,
-    }
-}
-
-/// Streams the report to `--output` or standard output: a report with tens of thousands
-/// of findings is never held twice in memory. `--output` is written to a temporary file
-/// beside it and renamed into place, so a reader never sees half a report.
-fn write_output(
-    args: &LintArgs,
-    render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> Result<()> {
-    match &args.output {
-        Some(path) => {
-            let failed = |e: std::io::Error| {
-                Error::CheckFailed(format!(
-                    "cannot write the report to {}: {e}",
-                    path.display()
-                ))
-            };
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "report".into());
-            let tmp = path.with_file_name(format!(".{name}.omslint-tmp-{}", std::process::id()));
-            let written = (|| {
-                let file = std::fs::File::create(&tmp)?;
-                let mut w = std::io::BufWriter::new(file);
-                render(&mut w)?;
-                w.flush()?;
-                w.get_ref().sync_all()?;
-                std::fs::rename(&tmp, path)
-            })();
-            if written.is_err() {
-                let _ = std::fs::remove_file(&tmp);
-            }
-            written.map_err(failed)
-        }
-        None => {
-            let mut w = std::io::BufWriter::new(std::io::stdout().lock());
-            // A closed pipe (`| head`) is not an error worth a message.
-            let _ = render(&mut w).and_then(|()| w.flush());
-            Ok(())
-        }
-    }
-}
-
 /// A run that fails before it has a report must not leave the previous run's report
 /// where an `if: always()` upload would publish it.
 pub(crate) fn remove_stale_output(path: Option<&std::path::Path>) {
@@ -169,40 +119,6 @@ pub(crate) fn remove_stale_output(path: Option<&std::path::Path>) {
             );
         }
     }
-}
-
-/// The colour conventions of the command line (no-color.org, bixense.com/clicolors):
-/// NO_COLOR wins, then CLICOLOR_FORCE, then TERM=dumb and CLICOLOR=0, then whether the
-/// report goes to a terminal.
-fn use_color(arg: ColorArg, to_file: bool) -> bool {
-    let set = |k: &str| std::env::var_os(k).is_some_and(|v| !v.is_empty());
-    let is = |k: &str, v: &str| std::env::var_os(k).is_some_and(|x| x == v);
-    match arg {
-        ColorArg::Always => true,
-        ColorArg::Never => false,
-        ColorArg::Auto if set("NO_COLOR") => false,
-        ColorArg::Auto if set("CLICOLOR_FORCE") && !is("CLICOLOR_FORCE", "0") => !to_file,
-        ColorArg::Auto => {
-            !to_file
-                && !is("TERM", "dumb")
-                && !is("CLICOLOR", "0")
-                && std::io::stdout().is_terminal()
-        }
-    }
-}
-
-/// The width the human report wraps at: the terminal's, else COLUMNS, else 100.
-fn report_width(to_file: bool) -> usize {
-    if !to_file {
-        if let Some((terminal_size::Width(w), _)) = terminal_size::terminal_size() {
-            return usize::from(w).max(40);
-        }
-    }
-    std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.trim().parse::<usize>().ok())
-        .filter(|w| *w >= 20)
-        .unwrap_or(100)
 }
 
 /// One lint: the report, whether a check could not run, and the live target (for --fix).
@@ -462,7 +378,7 @@ fn diff(args: &LintArgs, a: &Analysis) -> Result<u8> {
 }
 
 fn run_inner(args: &LintArgs) -> Result<u8> {
-    let progress = Progress::start();
+    let progress = Progress::start("reading the deployment (dumps, configs, MetaDB)…");
     let first = analyze(args);
     drop(progress);
     let first = first?;
@@ -475,92 +391,19 @@ fn run_inner(args: &LintArgs) -> Result<u8> {
         sarif_sources,
         ..
     } = fixes(args, first)?;
-    match args.format {
-        Format::Json => write_output(args, |w| report::json::write(&report, w))?,
-        Format::Sarif => {
-            let options = report::sarif::Options {
-                sources: sarif_sources,
-                category: args.sarif_category.clone(),
-                ..Default::default()
-            };
-            write_output(args, |w| report::sarif::write_with(&report, &options, w))?
-        }
-        Format::Junit => write_output(args, |w| {
-            report::junit::write_with_gate(&report, fail_threshold(args.fail_on), w)
-        })?,
-        Format::Markdown => write_output(args, |w| report::markdown::write(&report, w))?,
-        Format::Github => write_output(args, |w| report::github::write(&report, w))?,
-        Format::Human => {
-            let to_file = args.output.is_some();
-            let style = report::human::Style {
-                color: use_color(args.color, to_file),
-                width: report_width(to_file),
-            };
-            write_output(args, |w| {
-                w.write_all(report::human::render(&report, &style).as_bytes())
-            })?
-        }
-    }
-    if let Some(path) = &args.output {
-        let s = &report.summary;
-        eprintln!(
-            "omslint: wrote {}: {} error(s), {} warning(s), {} notice(s), {} suppressed{}",
-            path.display(),
-            s.error,
-            s.warning,
-            s.notice,
-            s.suppressed,
-            if check_errors {
-                "; some checks could not run"
-            } else {
-                ""
-            }
-        );
-    }
-    if check_errors {
-        // One line per distinct reason: a MetaDB that cannot be read stops a dozen checks.
-        let mut reasons: Vec<(String, Vec<&str>)> = Vec::new();
-        for c in report.checks.iter().filter(|c| c.status == "error") {
-            let why = c.reason.clone().unwrap_or_else(|| "unknown reason".into());
-            match reasons.iter_mut().find(|(r, _)| *r == why) {
-                Some((_, codes)) => codes.push(c.code),
-                None => reasons.push((why, vec![c.code])),
-            }
-        }
-        for (why, codes) in reasons {
-            eprintln!("omslint: error: {why} ({} could not run)", codes.join(", "));
-        }
-        return Ok(3);
-    }
-    let failing = !args.exit_zero
-        && report
-            .worst()
-            .is_some_and(|w| w >= fail_threshold(args.fail_on));
-    Ok(u8::from(failing))
-}
-
-/// A sign of life on a terminal while the sources are read (a large dump takes
-/// seconds): a spinner on stderr, only when stderr is a terminal, cleared when done.
-struct Progress(Option<indicatif::ProgressBar>);
-
-impl Progress {
-    fn start() -> Progress {
-        if !std::io::stderr().is_terminal() || std::env::var_os("OMSLINT_NO_PROGRESS").is_some() {
-            return Progress(None);
-        }
-        let bar = indicatif::ProgressBar::new_spinner();
-        bar.set_message("reading the deployment (dumps, configs, MetaDB)…");
-        bar.enable_steady_tick(std::time::Duration::from_millis(120));
-        Progress(Some(bar))
-    }
-}
-
-impl Drop for Progress {
-    fn drop(&mut self) {
-        if let Some(bar) = self.0.take() {
-            bar.finish_and_clear();
-        }
-    }
+    let e = Emit {
+        format: args.format,
+        output: args.output.as_deref(),
+        color: args.color,
+        fail_on: args.fail_on,
+        exit_zero: args.exit_zero,
+        sarif: report::sarif::Options {
+            sources: sarif_sources,
+            category: args.sarif_category.clone(),
+            ..Default::default()
+        },
+    };
+    emit(&e, &report, check_errors)
 }
 
 pub fn print_rules(format: crate::cli::RulesFormat) -> Result<u8> {
