@@ -141,9 +141,7 @@ pub fn run_rules(ctx: &Context<'_>, rules: &[Rule]) -> RunResult {
     for f in found {
         result.findings.extend(f);
     }
-    result
-        .findings
-        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    crate::finding::sort_findings(&mut result.findings);
     result
 }
 
@@ -162,7 +160,7 @@ fn merge_hops(mut findings: Vec<Finding>, ran: usize, hops: usize) -> Vec<Findin
             && a.evidence == b.evidence
             && a.fix == b.fix
     };
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    crate::finding::sort_findings(&mut findings);
     let mut out: Vec<Finding> = Vec::with_capacity(findings.len());
     let mut group: Vec<Finding> = Vec::new();
     let flush = |group: &mut Vec<Finding>, out: &mut Vec<Finding>| {
@@ -248,7 +246,5 @@ pub fn apply_settings(result: &mut RunResult, s: &crate::settings::Settings, tod
             c.reason = Some("every finding is waived".into());
         }
     }
-    result
-        .findings
-        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    crate::finding::sort_findings(&mut result.findings);
 }

@@ -172,9 +172,14 @@ fn checked(path: &Path, c: &Container, kind: Kind, what: &str, value: &str) -> R
 
 fn stuck(p: &ProjectFacts, out: &mut Vec<String>) {
     for pr in &p.not_ready {
-        let s = pr.status.trim().to_ascii_uppercase();
+        let s = pr.status().trim().to_ascii_uppercase();
         if s == "FAILED" || s == "SUSPEND" {
-            out.push(format!("{} {} ({}): {s}", p.kind.label(), pr.id, pr.name));
+            out.push(format!(
+                "{} {} ({}): {s}",
+                p.kind.label(),
+                pr.id(),
+                pr.name()
+            ));
         }
     }
 }

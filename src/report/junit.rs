@@ -186,7 +186,7 @@ fn describe(out: &mut String, n: usize, f: &Finding) {
         let parts: Vec<String> = f
             .evidence
             .iter()
-            .map(|(k, v)| format!("{k}={}", serde_json::to_string(v).unwrap_or_default()))
+            .map(|(k, v)| format!("{k}={}", serde_json::to_string(&v).unwrap_or_default()))
             .collect();
         let _ = writeln!(out, "   evidence: {}", parts.join(", "));
     }

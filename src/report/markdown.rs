@@ -129,8 +129,8 @@ fn render_finding(out: &mut String, f: &Finding) {
     if !f.evidence.is_empty() {
         out.push_str("| Evidence | Value |\n|---|---|\n");
         for (k, v) in f.evidence.iter() {
-            let json = serde_json::to_string(v).unwrap_or_default();
-            let _ = writeln!(out, "| {} | {} |", code(k, true), code(&json, true));
+            let json = serde_json::to_string(&v).unwrap_or_default();
+            let _ = writeln!(out, "| {} | {} |", code(&k, true), code(&json, true));
         }
         out.push('\n');
     }

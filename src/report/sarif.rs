@@ -287,7 +287,7 @@ fn anchor(f: &Finding, report: &Report, src: &Sources) -> Option<Anchor> {
     if let Some(Apply::LineEdit(e)) = f.fix.as_ref().and_then(|x| x.apply.as_ref()) {
         return Some(Anchor::line(&e.path.display().to_string(), e.line));
     }
-    if let Some(file) = f.evidence.get("file").and_then(Value::as_str) {
+    if let Some(file) = f.evidence.get("file").as_ref().and_then(Value::as_str) {
         return Some(Anchor::file(file));
     }
     let input = |kind: &str| {
@@ -313,7 +313,7 @@ fn anchor(f: &Finding, report: &Report, src: &Sources) -> Option<Anchor> {
         let mut keys: Vec<String> = f
             .evidence
             .iter()
-            .map(|(k, _)| k.split('.').next().unwrap_or(k).to_string())
+            .map(|(k, _)| k.split('.').next().unwrap_or(&k).to_string())
             .collect();
         if let Some(Value::Array(named)) = f.evidence.get("keys") {
             keys.splice(

@@ -349,7 +349,7 @@ pub fn missing_dbtype<'a>(ctx: &'a Context<'_>) -> Result<Vec<MissingDbType<'a>>
         let why_applies = if is_32x {
             format!("the source is {from}")
         } else {
-            let created = project.and_then(|p| p.created.clone());
+            let created = project.and_then(|p| p.created().map(str::to_owned));
             match (&created, &upgraded_to_330) {
                 (Some(c), Some(u)) if c >= u => continue,
                 (Some(c), Some(u)) => format!(
@@ -362,7 +362,7 @@ pub fn missing_dbtype<'a>(ctx: &'a Context<'_>) -> Result<Vec<MissingDbType<'a>>
             .setting("ignoreDdl")
             .is_some_and(|s| s.value.trim().eq_ignore_ascii_case("true"));
         let db_type = project
-            .and_then(|p| p.source_ds.as_deref())
+            .and_then(|p| p.source_ds())
             .and_then(|ds| d.metadb.datasources.get(ds))
             .map(|ds| ds.ds_type.clone())
             .or_else(|| {

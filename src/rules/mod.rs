@@ -129,11 +129,15 @@ pub fn finding(
     subject: Subject,
     message: impl Into<String>,
 ) -> Finding {
+    let mut message = message.into();
+    // `format!` grows its string by doubling: a 130-byte message holds 256, and a large
+    // MetaDB yields tens of thousands of findings.
+    message.shrink_to_fit();
     Finding {
         code: meta.code.as_str(),
         rule: meta.name.as_str(),
         severity,
-        message: message.into(),
+        message,
         subject,
         location: None,
         evidence: Default::default(),

@@ -18,12 +18,12 @@ use crate::upgrade::Fork;
 pub fn new_name(facts: &ProjectFacts, p: &Project, taken: &HashSet<Vec<u8>>) -> String {
     let rules = facts.rules();
     let max = facts.name_max_len.unwrap_or(128) as usize;
-    let base = p.name.trim_end_matches(' ');
+    let base = p.name().trim_end_matches(' ');
     for n in 1.. {
         let suffix = if n == 1 {
-            format!("-{}", p.id)
+            format!("-{}", p.id())
         } else {
-            format!("-{}-{n}", p.id)
+            format!("-{}-{n}", p.id())
         };
         let keep = max.saturating_sub(suffix.chars().count());
         let head: String = base.chars().take(keep).collect();
@@ -44,17 +44,17 @@ fn rename_fix(facts: &ProjectFacts, p: &Project, new: &str) -> Fix {
         format!(
             "UPDATE {t} SET {namec} = {} WHERE {idc} = {} AND {namec} = BINARY {};",
             sql::literal(to),
-            sql::literal(&p.id),
+            sql::literal(p.id()),
             sql::literal(from)
         )
     };
     Fix {
         kind: FixKind::Sql,
         applicability: Applicability::Safe,
-        description: format!("rename {} to {}", p.id, sql::literal(new)),
+        description: format!("rename {} to {}", p.id(), sql::literal(new)),
         database: facts.database.clone(),
-        sql: Some(update(new, &p.name)),
-        rollback_sql: Some(update(&p.name, new)),
+        sql: Some(update(new, p.name())),
+        rollback_sql: Some(update(p.name(), new)),
         patch: None,
         apply: Some(crate::finding::Apply::GuardedSql),
     }
@@ -83,28 +83,28 @@ fn group_findings(
         .name_collation
         .clone()
         .unwrap_or_else(|| "binary".into());
-    let ids: Vec<serde_json::Value> = group.iter().map(|p| p.id.clone().into()).collect();
+    let ids: Vec<serde_json::Value> = group.iter().map(|p| p.id().into()).collect();
     rest.iter()
         .map(|p| {
             let mut f = finding(
                 meta,
                 severity,
-                Subject::new(facts.kind.subject_kind(), &p.id).named(&p.name),
+                Subject::new(facts.kind.subject_kind(), p.id()).named(p.name()),
                 format!(
                     "{} {} is named {:?}, the same as {} {:?} under {collation_name}; the guides require unique names{}",
                     facts.kind.label(),
-                    p.id,
-                    p.name,
-                    kept.id,
-                    kept.name,
+                    p.id(),
+                    p.name(),
+                    kept.id(),
+                    kept.name(),
                     if fork { " before the correction package runs" } else { "" }
                 ) + &unknown_note,
             );
             f.evidence.insert("table".into(), facts.table.clone().into());
             f.evidence.insert("collation".into(), collation_name.clone().into());
             f.evidence.insert("group".into(), ids.clone().into());
-            f.evidence.insert("kept".into(), kept.id.clone().into());
-            if let Some(new) = new_names.get(p.id.as_str()) {
+            f.evidence.insert("kept".into(), kept.id().into());
+            if let Some(new) = new_names.get(p.id()) {
                 f.fix = Some(Box::new(rename_fix(facts, p, new)));
             }
             f
@@ -127,7 +127,7 @@ pub fn check(ctx: &Context<'_>, meta: &'static RuleMeta) -> Outcome {
         for p in facts.duplicate_groups.iter().flat_map(|g| g.iter().skip(1)) {
             let n = new_name(facts, p, &taken);
             taken.insert(collation::key(rules, n.as_bytes()));
-            new_names.insert(p.id.as_str(), n);
+            new_names.insert(p.id(), n);
         }
         let per_group: Vec<Vec<Finding>> = facts
             .duplicate_groups
@@ -159,11 +159,7 @@ mod tests {
     }
 
     fn project(id: &str, name: &str) -> Project {
-        Project {
-            id: id.into(),
-            name: name.into(),
-            ..Default::default()
-        }
+        Project::new(id, name, "", None, None, None)
     }
 
     #[test]

@@ -68,17 +68,16 @@ pub fn check(ctx: &Context<'_>, meta: &'static RuleMeta) -> Outcome {
                 let mut f = finding(
                     meta,
                     Severity::Error,
-                    Subject::new(facts.kind.subject_kind(), &p.id).named(&p.name),
+                    Subject::new(facts.kind.subject_kind(), p.id()).named(p.name()),
                     format!(
                         "{} {} ({}) reads its source through oblogproxy (its data source has useLogProxy: true); an upgrade to {to} does not support oblogproxy tasks: deploy {to} fresh and re-create the task",
                         facts.kind.label(),
-                        p.id,
-                        p.name
+                        p.id(),
+                        p.name()
                     ),
                 );
-                if let Some(ds) = &p.source_ds {
-                    f.evidence
-                        .insert("source_datasource".into(), ds.clone().into());
+                if let Some(ds) = p.source_ds() {
+                    f.evidence.insert("source_datasource".into(), ds.into());
                 }
                 out.push(f);
             }

@@ -38,7 +38,7 @@ fn report(meta: &'static RuleMeta, m: &MissingDbType<'_>) -> Finding {
         f.evidence.insert("db_type_to_add".into(), t.clone().into());
     }
     if let Some(p) = m.project {
-        f.evidence.insert("project".into(), p.id.clone().into());
+        f.evidence.insert("project".into(), p.id().into());
     }
     f.fix = Some(Box::new(Fix {
         kind: FixKind::ConfigPatch,

@@ -129,6 +129,6 @@ pub fn check(ctx: &Context<'_>, meta: &'static RuleMeta) -> Outcome {
             Some(f)
         })
         .collect();
-    out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    crate::finding::sort_findings(&mut out);
     Outcome::Ran(out)
 }

@@ -309,7 +309,7 @@ pub fn check(ctx: &Context<'_>, meta: &'static RuleMeta) -> Outcome {
         }
     }
     let mut out = ck.out;
-    out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    crate::finding::sort_findings(&mut out);
     out.dedup_by(|a, b| a.message == b.message && a.subject == b.subject);
     Outcome::Ran(out)
 }

@@ -9,7 +9,7 @@ use crate::facts::{Project, ProjectFacts};
 use crate::finding::{Finding, Severity, Subject};
 
 fn report(meta: &'static RuleMeta, facts: &ProjectFacts, p: &Project) -> Finding {
-    let status = p.status.trim().to_ascii_uppercase();
+    let status = p.status().trim().to_ascii_uppercase();
     let what = match status.as_str() {
         "FAILED" | "SUSPEND" => {
             "it stays so through the upgrade and must be recovered by hand afterwards"
@@ -19,12 +19,12 @@ fn report(meta: &'static RuleMeta, facts: &ProjectFacts, p: &Project) -> Finding
     let mut f = finding(
         meta,
         Severity::Warning,
-        Subject::new(facts.kind.subject_kind(), &p.id).named(&p.name),
+        Subject::new(facts.kind.subject_kind(), p.id()).named(p.name()),
         format!(
             "{} {} ({}) is {status}: {what}",
             facts.kind.label(),
-            p.id,
-            p.name
+            p.id(),
+            p.name()
         ),
     );
     f.evidence.insert("status".into(), status.into());
@@ -35,11 +35,16 @@ fn report(meta: &'static RuleMeta, facts: &ProjectFacts, p: &Project) -> Finding
 
 pub fn check(ctx: &Context<'_>, meta: &'static RuleMeta) -> Outcome {
     let m = &ctx.deployment.metadb;
-    let mut out = Vec::new();
-    for facts in [&m.projects, &m.sync_projects] {
+    let both = [&m.projects, &m.sync_projects];
+    for facts in both {
         if let Err(o) = need_projects(ctx, facts) {
             return o;
         }
+    }
+    // Room for both tables' findings at once: grown table by table, the vector would
+    // double past the sum (tens of thousands of findings a few hundred bytes each).
+    let mut out = Vec::with_capacity(both.iter().map(|f| f.not_ready.len()).sum());
+    for facts in both {
         out.par_extend(facts.not_ready.par_iter().map(|p| report(meta, facts, p)));
     }
     Outcome::Ran(out)

@@ -29,15 +29,15 @@ pub fn check(ctx: &Context<'_>, meta: &'static RuleMeta) -> Outcome {
             let mut f = finding(
                 meta,
                 Severity::Warning,
-                Subject::new("sync-project", &p.id).named(&p.name),
+                Subject::new("sync-project", p.id()).named(p.name()),
                 format!(
                     "data synchronization project {} ({}) uses a DataHub data source: after the upgrade from 3.2.1 it is hidden in the console; contact OMS support before upgrading",
-                    p.id, p.name
+                    p.id(), p.name()
                 ),
             );
-            for (k, v) in [("source_datasource", &p.source_ds), ("sink_datasource", &p.sink_ds)] {
+            for (k, v) in [("source_datasource", p.source_ds()), ("sink_datasource", p.sink_ds())] {
                 if let Some(v) = v {
-                    f.evidence.insert(k.into(), v.clone().into());
+                    f.evidence.insert(k.into(), v.into());
                 }
             }
             f
