@@ -335,7 +335,7 @@ pub struct ProjectRow<'a> {
 impl<'a> ProjectRow<'a> {
     pub fn to_project(&self) -> Project {
         fn s(b: &[u8]) -> std::borrow::Cow<'_, str> {
-            String::from_utf8_lossy(b)
+            super::utf8::lossy(b)
         }
         let opt = |b: Option<&'a [u8]>| b.map(s);
         Project::new(
@@ -449,7 +449,7 @@ impl ProjectAggregator {
             return Some(i);
         }
         let i = self.ds_names.len() as u32;
-        self.ds_names.push(String::from_utf8_lossy(ds).into_owned());
+        self.ds_names.push(super::utf8::lossy(ds).into_owned());
         self.ds_ids.insert(ds.into(), i);
         Some(i)
     }
@@ -465,7 +465,7 @@ impl ProjectAggregator {
         self.facts.rows += 1;
         let class = status_class(row.status);
         // The lossy text, as `wanted` holds ids (and `push_again` compares them).
-        let id = id_hash(String::from_utf8_lossy(row.id).as_bytes());
+        let id = id_hash(super::utf8::lossy(row.id).as_bytes());
         let name = collation::key_hash32(self.rules, row.name);
         let place = self.rows.len();
         self.rows.push(u64::from(name) << 32 | u64::from(id));
@@ -643,7 +643,7 @@ impl ProjectAggregator {
             return;
         };
         if !self.wanted.is_empty() {
-            let id = String::from_utf8_lossy(row.id);
+            let id = super::utf8::lossy(row.id);
             if self.wanted.contains(id.as_ref()) {
                 self.facts.referenced.push(row.to_project());
             }
@@ -700,18 +700,16 @@ impl ProjectAggregator {
                     .cmp(&(b.created().unwrap_or_default(), b.id()))
             });
         }
-        self.facts.duplicate_groups.sort_by(|a, b| {
-            a[0].name()
-                .cmp(&b[0].name())
-                .then(a[0].id().cmp(&b[0].id()))
-        });
-        self.facts.not_ready.sort_by(|a, b| a.id().cmp(&b.id()));
-        self.facts.referenced.sort_by(|a, b| a.id().cmp(&b.id()));
+        self.facts
+            .duplicate_groups
+            .sort_by(|a, b| a[0].name().cmp(b[0].name()).then(a[0].id().cmp(b[0].id())));
+        self.facts.not_ready.sort_by(|a, b| a.id().cmp(b.id()));
+        self.facts.referenced.sort_by(|a, b| a.id().cmp(b.id()));
         self.facts.referenced.dedup_by(|a, b| a.id() == b.id());
         self.facts
             .logproxy_sources
-            .sort_by(|a, b| a.id().cmp(&b.id()));
-        self.facts.datahub.sort_by(|a, b| a.id().cmp(&b.id()));
+            .sort_by(|a, b| a.id().cmp(b.id()));
+        self.facts.datahub.sort_by(|a, b| a.id().cmp(b.id()));
         self.facts
     }
 

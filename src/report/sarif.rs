@@ -1497,7 +1497,6 @@ pub(crate) mod tests {
             column: 0,
         });
         assert_eq!(at(&located), ("x.yaml".into(), 1));
-        let mut r = r;
         r.inputs.remove(1);
         assert_eq!(at_in(&r, &deployment), ("docker-inspect.json".into(), 1));
     }

@@ -164,7 +164,7 @@ impl JobComponents {
         }
         self.close_run();
         let mut c = self.spare.take().unwrap_or_default();
-        c.name.push_str(&String::from_utf8_lossy(job));
+        c.name.push_str(&crate::facts::utf8::lossy(job));
         self.current.insert(c)
     }
 
@@ -172,7 +172,7 @@ impl JobComponents {
         let text = if PRESENCE_ONLY.contains(&setting) {
             std::borrow::Cow::Borrowed(PRESENT)
         } else {
-            String::from_utf8_lossy(value)
+            crate::facts::utf8::lossy(value)
         };
         let value = if text.len() <= SHARED_VALUE_MAX {
             Self::intern(&mut self.values, &text)
@@ -268,7 +268,7 @@ fn read_again_at(path: &Path, side: &mut ProjectSide) -> Result<()> {
 
 fn string(v: Option<&Value<'_>>) -> Option<String> {
     v.and_then(text)
-        .map(|b| String::from_utf8_lossy(b).into_owned())
+        .map(|b| crate::facts::utf8::lossy(b).into_owned())
 }
 
 impl<'s> FactsBuilder<'s> {

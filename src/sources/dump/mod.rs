@@ -89,8 +89,8 @@ impl Value<'_> {
     pub fn as_text(&self) -> Option<Cow<'_, str>> {
         match self {
             Value::Null => None,
-            Value::Text(t) => Some(String::from_utf8_lossy(t)),
-            Value::Number(n) => Some(String::from_utf8_lossy(n)),
+            Value::Text(t) => Some(crate::facts::utf8::lossy(t)),
+            Value::Number(n) => Some(crate::facts::utf8::lossy(n)),
         }
     }
 }
