@@ -181,6 +181,11 @@ pub fn catalog() -> &'static [RuleMeta] {
 
 /// Finds a rule by code (`OMS003`, `oms3`) or name (`duplicate-project-name`).
 pub fn lookup(key: &str) -> Option<&'static RuleMeta> {
+    // Reports and settings look up every finding's own code: tens of thousands of times
+    // on a large MetaDB, so the exact code is tried before anything is allocated.
+    if let Some(m) = catalog().iter().find(|m| m.code == key) {
+        return Some(m);
+    }
     let k = key.trim();
     let by_num = k
         .to_ascii_uppercase()
