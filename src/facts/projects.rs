@@ -258,11 +258,10 @@ impl ProjectFacts {
 }
 
 /// A 32-bit hash of a project id, to find the rows of wanted ids again.
+/// The CRC-32 of a project id's text: what MariaDB's and OceanBase's `CRC32()` give for
+/// it, so that a live MetaDB can select rows by it (`KeyFilter`).
 fn id_hash(id: &[u8]) -> u32 {
-    let h = id.iter().fold(0x811c_9dc5_u32, |h, &b| {
-        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
-    });
-    h ^ (h >> 15)
+    crc32fast::hash(id)
 }
 
 /// Sorted, distinct 32-bit hashes, two to a word: made in place from the per-row words
@@ -373,6 +372,11 @@ pub struct ProjectAggregator {
     second: Option<SecondPass>,
     /// Rows whose name hashes collided, for `split_exact`.
     candidates: Vec<Project>,
+    /// Rows asked for by key and not yet seen again: their per-row word, how many.
+    pending: FxHashMap<u64, u32>,
+    /// Before rows were read by key: how many candidates and referenced projects there
+    /// were (what is dropped if they must be read in a full pass after all).
+    keyed_from: Option<(usize, usize)>,
 }
 
 /// What the second look at the rows is for. A look for late `wanted` projects only has
@@ -422,7 +426,27 @@ pub enum Again {
     Rows(Vec<u32>),
     /// Every row must stream past again.
     AllRows,
+    /// These rows, selected by their keys (a live MetaDB; see `KeyFilter`).
+    Keys(KeyFilter),
 }
+
+/// The project rows a live MetaDB is asked for again, rather than streaming every row a
+/// second time: the rows whose name hashes collided, by the CRC-32 of their ids (the only
+/// key of theirs the first pass kept), and the projects components point at, by id. The
+/// server may return more rows than asked for (another id with the same CRC-32, an id
+/// equal under the column's collation): the rows are judged exactly as in a full pass.
+/// `ProjectAggregator::keys_read` then checks that every row asked for came back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyFilter {
+    /// Sorted, distinct.
+    pub id_crcs: Vec<u32>,
+    /// Sorted, distinct.
+    pub ids: Vec<String>,
+}
+
+/// Past this many keys of either kind a live MetaDB streams every row again instead: one
+/// statement holds the CRC-32s, and the ids go a few hundred to a statement.
+const KEYS_MAX: usize = 20_000;
 
 impl ProjectAggregator {
     pub fn new(mut facts: ProjectFacts) -> Self {
@@ -440,6 +464,8 @@ impl ProjectAggregator {
             wanted: Arc::default(),
             second: None,
             candidates: Vec::new(),
+            pending: FxHashMap::default(),
+            keyed_from: None,
         }
     }
 
@@ -553,6 +579,7 @@ impl ProjectAggregator {
         datasources: &BTreeMap<String, DataSource>,
         wanted: Arc<FxHashSet<String>>,
         by_place: bool,
+        keyed: bool,
     ) -> Again {
         self.wanted = wanted;
         let dup_hashes = self.duplicate_names();
@@ -587,11 +614,18 @@ impl ProjectAggregator {
                 || !second.logproxy.is_empty()
                 || !second.datahub.is_empty()
                 || !self.wanted.is_empty();
-            self.second = Some(second);
-            return if needed {
-                Again::AllRows
+            // Rows on flagged data sources have no key the first pass kept.
+            let by_key = keyed && second.logproxy.is_empty() && second.datahub.is_empty();
+            let keys = if needed && by_key {
+                self.plan_keys(&second)
             } else {
-                Again::Nothing
+                None
+            };
+            self.second = Some(second);
+            return match keys {
+                Some(k) => Again::Keys(k),
+                None if needed => Again::AllRows,
+                None => Again::Nothing,
             };
         }
         let wanted_ids: FxHashSet<u32> = self
@@ -612,6 +646,51 @@ impl ProjectAggregator {
         } else {
             Again::Rows(rows)
         }
+    }
+
+    /// The keys of the rows to read again (`Again::Keys`), or `None` when there are too
+    /// many to ask for.
+    fn plan_keys(&mut self, second: &SecondPass) -> Option<KeyFilter> {
+        let mut pending: FxHashMap<u64, u32> = FxHashMap::default();
+        let mut id_crcs = Vec::new();
+        for i in 0..self.rows.len() {
+            if !self.is_deleted(i) && second.dup_hashes.contains(&self.name_at(i)) {
+                *pending.entry(self.rows[i]).or_insert(0) += 1;
+                id_crcs.push(self.id_at(i));
+            }
+        }
+        id_crcs.sort_unstable();
+        id_crcs.dedup();
+        let mut ids: Vec<String> = self.wanted.iter().cloned().collect();
+        ids.sort_unstable();
+        if id_crcs.len() > KEYS_MAX || ids.len() > KEYS_MAX {
+            return None;
+        }
+        self.pending = pending;
+        self.keyed_from = Some((self.candidates.len(), self.facts.referenced.len()));
+        Some(KeyFilter { id_crcs, ids })
+    }
+
+    /// After the rows asked for by key were read: whether every one came back. If one did
+    /// not (the table changed since the first pass, or the server's `CRC32()` saw other
+    /// bytes than the rows it sent, as a column in another character set would), what they
+    /// added is dropped and `false` says every row must stream past again.
+    pub fn keys_read(&mut self) -> bool {
+        if self.keyed_from.is_some() && !self.pending.is_empty() {
+            self.keys_abandoned();
+            return false;
+        }
+        self.keyed_from = None;
+        true
+    }
+
+    /// The rows asked for by key could not all be read: what they added is dropped.
+    pub fn keys_abandoned(&mut self) {
+        if let Some((candidates, referenced)) = self.keyed_from.take() {
+            self.candidates.truncate(candidates);
+            self.facts.referenced.truncate(referenced);
+        }
+        self.pending = FxHashMap::default();
     }
 
     /// After the second look: components turned out to name more projects (`more`, none
@@ -651,6 +730,16 @@ impl ProjectAggregator {
         let class = status_class(row.status);
         if class == StatusClass::Deleted {
             return;
+        }
+        if !self.pending.is_empty() {
+            let id = id_hash(super::utf8::lossy(row.id).as_bytes());
+            let word = u64::from(collation::key_hash32(self.rules, row.name)) << 32 | u64::from(id);
+            if let Some(n) = self.pending.get_mut(&word) {
+                *n -= 1;
+                if *n == 0 {
+                    self.pending.remove(&word);
+                }
+            }
         }
         if !second.dup_hashes.is_empty()
             && second
@@ -756,7 +845,9 @@ mod tests {
     ) -> ProjectFacts {
         let wanted: Arc<FxHashSet<String>> =
             Arc::new(wanted.iter().map(|s| s.to_string()).collect());
-        let run = |by_place: bool| {
+        // 0: by place (a dump); 1: every row again; 2: by key (a live MetaDB), the server
+        // played by selecting rows on the CRC-32 of their ids, then on their ids.
+        let run = |way: u8| {
             let facts = ProjectFacts {
                 name_collation: Some(collation.into()),
                 ..Default::default()
@@ -765,25 +856,42 @@ mod tests {
             for r in rows {
                 agg.push(&row(r.0, r.1, r.2));
             }
-            match agg.plan_again(&BTreeMap::new(), Arc::clone(&wanted), by_place) {
+            match agg.plan_again(&BTreeMap::new(), Arc::clone(&wanted), way == 0, way == 2) {
                 Again::Nothing => {}
                 Again::AllRows => {
-                    assert!(!by_place);
+                    assert_eq!(way, 1);
                     for r in rows {
                         agg.push_again(&row(r.0, r.1, r.2));
                     }
                 }
                 Again::Rows(at) => {
+                    assert_eq!(way, 0);
                     assert!(at.windows(2).all(|w| w[0] < w[1]));
                     for i in at {
                         let r = rows[i as usize];
                         agg.push_again(&row(r.0, r.1, r.2));
                     }
                 }
+                Again::Keys(k) => {
+                    assert_eq!(way, 2);
+                    let crc = |r: &(&str, &str, &str)| crc32fast::hash(r.0.as_bytes());
+                    for r in rows.iter().filter(|r| k.id_crcs.contains(&crc(r))) {
+                        agg.push_again(&row(r.0, r.1, r.2));
+                    }
+                    for r in rows
+                        .iter()
+                        .filter(|r| k.ids.iter().any(|i| i == r.0) && !k.id_crcs.contains(&crc(r)))
+                    {
+                        agg.push_again(&row(r.0, r.1, r.2));
+                    }
+                    assert!(agg.keys_read());
+                }
             }
             agg.finish()
         };
-        let (place, all) = (run(true), run(false));
+        let (place, all, keys) = (run(0), run(1), run(2));
+        // Every fact alike (ProjectFacts has no PartialEq: rules never compare them).
+        assert_eq!(format!("{keys:?}"), format!("{all:?}"));
         let ids = |g: &Vec<Vec<Project>>| -> Vec<Vec<String>> {
             g.iter()
                 .map(|g| g.iter().map(|p| p.id().to_string()).collect())
@@ -801,6 +909,60 @@ mod tests {
                 .len()
         );
         place
+    }
+
+    /// Rows asked for by key that do not all come back (the table changed, or the server
+    /// hashed other bytes): what they added is dropped, and the whole pass that follows
+    /// finds what a whole pass finds.
+    #[test]
+    fn rows_missing_by_key_fall_back_to_a_whole_pass() {
+        let rows = [
+            ("p1", "dup", "RUNNING"),
+            ("p2", "DUP", "FAILED"),
+            ("p3", "Dup", "DELETED"),
+            ("p4", "other", "RUNNING"),
+        ];
+        let facts = || ProjectFacts {
+            name_collation: Some("utf8mb4_general_ci".into()),
+            ..Default::default()
+        };
+        let wanted: Arc<FxHashSet<String>> = Arc::new(["p4".to_string()].into_iter().collect());
+        let mut agg = ProjectAggregator::new(facts());
+        for r in rows {
+            agg.push(&row(r.0, r.1, r.2));
+        }
+        let Again::Keys(k) = agg.plan_again(&BTreeMap::new(), Arc::clone(&wanted), false, true)
+        else {
+            panic!("a live source reads by key");
+        };
+        let mut crcs = vec![crc32fast::hash(b"p1"), crc32fast::hash(b"p2")];
+        crcs.sort_unstable();
+        assert_eq!(k.id_crcs, crcs, "the DELETED row is not asked for");
+        assert_eq!(k.ids, ["p4"]);
+        // p2 does not come back.
+        agg.push_again(&row("p1", "dup", "RUNNING"));
+        agg.push_again(&row("p4", "other", "RUNNING"));
+        assert!(!agg.keys_read());
+        for r in rows {
+            agg.push_again(&row(r.0, r.1, r.2));
+        }
+        let got = agg.finish();
+        let mut whole = ProjectAggregator::new(facts());
+        for r in rows {
+            whole.push(&row(r.0, r.1, r.2));
+        }
+        assert_eq!(
+            whole.plan_again(&BTreeMap::new(), wanted, false, false),
+            Again::AllRows
+        );
+        for r in rows {
+            whole.push_again(&row(r.0, r.1, r.2));
+        }
+        let want = whole.finish();
+        assert_eq!(format!("{got:?}"), format!("{want:?}"));
+        assert_eq!(got.duplicate_groups.len(), 1);
+        assert_eq!(got.duplicate_groups[0].len(), 2);
+        assert_eq!(got.referenced.len(), 1);
     }
 
     #[test]

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use crate::error::Result;
 use crate::facts::fxhash::{FxHashMap, FxHashSet};
 use crate::facts::job_keep::{summary_key, JobKeep, Summarized};
-use crate::facts::projects::{Again, Flagged, ProjectAggregator, ProjectRow};
+use crate::facts::projects::{Again, Flagged, KeyFilter, ProjectAggregator, ProjectRow};
 use crate::facts::summarized_db_type;
 use crate::facts::{
     ClusterInfo, ColumnMeta, Component, DataSource, Database, DbRole, MetaDb, ProjectFacts,
@@ -39,6 +39,8 @@ struct ProjectSide {
     /// Rows can be read again by their place: a dump, every INSERT without a column
     /// list (so each row's values are in the table's order).
     by_place: bool,
+    /// Rows can be selected again by their keys: a live MetaDB.
+    keyed: bool,
     again: Again,
     /// How many data sources there were when the rows began, if they were read by then.
     inline_datasources: Option<usize>,
@@ -65,6 +67,9 @@ pub struct FactsBuilder<'s> {
     current_path: Option<PathBuf>,
     /// The second pass streams the project tables again (see `ProjectAggregator`).
     second_pass: bool,
+    /// A live source may select the project rows to read again by key (else every row
+    /// streams past again).
+    keyed_reads: bool,
     /// The fact of the table being streamed and its column positions by name.
     current: Option<(TableFact, Vec<(String, usize)>)>,
     projects: Option<ProjectSide>,
@@ -281,6 +286,7 @@ impl<'s> FactsBuilder<'s> {
             current_db: None,
             current_path: None,
             second_pass: false,
+            keyed_reads: true,
             current: None,
             projects: None,
             sync_projects: None,
@@ -335,7 +341,9 @@ impl<'s> FactsBuilder<'s> {
             if side.inline_datasources.is_some_and(|n| n != ds.len()) {
                 side.agg.forget_inline();
             }
-            side.again = side.agg.plan_again(ds, Arc::clone(wanted), side.by_place);
+            side.again = side
+                .agg
+                .plan_again(ds, Arc::clone(wanted), side.by_place, side.keyed);
             needed |= side.again != Again::Nothing;
         }
         needed
@@ -375,6 +383,60 @@ impl<'s> FactsBuilder<'s> {
         Ok(())
     }
 
+    /// Project rows are read again in a pass over every row, never selected by key.
+    pub fn read_again_whole(&mut self) {
+        self.keyed_reads = false;
+    }
+
+    /// The table being read again is to be read by keys: its id column's position and the
+    /// keys (`KeyFilter`).
+    pub fn again_filter(&mut self) -> Option<(usize, KeyFilter)> {
+        let side = self.current_side()?;
+        match &side.again {
+            Again::Keys(k) => Some((side.cols.id?, k.clone())),
+            _ => None,
+        }
+    }
+
+    /// The table being read again was read whole.
+    pub fn again_done(&mut self) {
+        if let Some(side) = self.current_side() {
+            if side.again == Again::AllRows {
+                side.again = Again::Nothing;
+            }
+        }
+    }
+
+    /// Reading the table being read again by keys failed: it must be read whole.
+    pub fn keys_failed(&mut self) {
+        if let Some(side) = self.current_side() {
+            if matches!(side.again, Again::Keys(_)) {
+                side.agg.keys_abandoned();
+                side.again = Again::AllRows;
+            }
+        }
+    }
+
+    /// After the tables were read by keys: whether every row asked for came back (else
+    /// the tables that missed some are to be read whole, `again_done` after each).
+    pub fn keys_read(&mut self) -> bool {
+        let mut all = true;
+        for side in [self.projects.as_mut(), self.sync_projects.as_mut()]
+            .into_iter()
+            .flatten()
+        {
+            if matches!(side.again, Again::Keys(_)) {
+                if side.agg.keys_read() {
+                    side.again = Again::Nothing;
+                } else {
+                    side.again = Again::AllRows;
+                    all = false;
+                }
+            }
+        }
+        all
+    }
+
     /// Starts the second pass: only project rows are wanted, and nothing is counted twice.
     pub fn begin_second_pass(&mut self) {
         self.second_pass = true;
@@ -396,6 +458,14 @@ impl<'s> FactsBuilder<'s> {
         match self.schema.fact_for(role, &def.name) {
             Some(f @ (TableFact::Projects | TableFact::SyncProjects)) if self.complete(f, def) => {
                 self.current = Some((f, Vec::new()));
+                // A table with nothing (left) to read again is not read.
+                if self
+                    .current_side()
+                    .is_none_or(|s| s.again == Again::Nothing)
+                {
+                    self.current = None;
+                    return Interest::Skip;
+                }
                 Interest::Rows
             }
             _ => {
@@ -567,6 +637,7 @@ impl<'s> FactsBuilder<'s> {
             marks: Vec::new(),
             insert_begins: false,
             by_place: true,
+            keyed: self.keyed_reads && self.current_path.is_none(),
             again: Again::Nothing,
             inline_datasources,
         };

@@ -20,6 +20,7 @@ use crate::error::{Error, Result};
 use crate::escape::sql;
 use crate::facts::fxhash::FxHashSet;
 use crate::facts::job_keep::JobKeep;
+use crate::facts::projects::KeyFilter;
 use crate::facts::{Component, DbRole, MetaDb};
 use crate::schema_map::SchemaMap;
 use crate::sources::facts_builder::FactsBuilder;
@@ -342,6 +343,19 @@ async fn stream_rows(
     def: &TableDef,
     b: &mut FactsBuilder<'_>,
 ) -> Result<u64> {
+    stream_rows_where(t, conn, def, b, "", None).await
+}
+
+/// Streams the rows `condition` (a `WHERE` clause, or empty for all) selects; rows whose
+/// column `skip.0` has a CRC-32 in `skip.1` (sorted) are passed over.
+async fn stream_rows_where(
+    t: &Target,
+    conn: &mut Conn,
+    def: &TableDef,
+    b: &mut FactsBuilder<'_>,
+    condition: &str,
+    skip: Option<(usize, &[u32])>,
+) -> Result<u64> {
     let cols = def
         .columns
         .iter()
@@ -349,7 +363,7 @@ async fn stream_rows(
         .collect::<Vec<_>>()
         .join(", ");
     let q = format!(
-        "SELECT {cols} FROM {}",
+        "SELECT {cols} FROM {}{condition}",
         sql::table(def.database.as_deref(), &def.name)
     );
     let what = format!(
@@ -362,6 +376,13 @@ async fn stream_rows(
         let mut result = conn.query_iter(q).await?;
         result
             .for_each(|row| {
+                if let Some((at, crcs)) = skip {
+                    if let Some(mysql_async::Value::Bytes(id)) = row.as_ref(at) {
+                        if crcs.binary_search(&crc32fast::hash(id)).is_ok() {
+                            return;
+                        }
+                    }
+                }
                 count += 1;
                 let scratch: Vec<Option<Vec<u8>>> = (0..row.len())
                     .map(|i| match row.as_ref(i) {
@@ -414,6 +435,11 @@ async fn first_pass<'s>(
     let mut conn = connect(t).await?;
     let mut b = FactsBuilder::new(schema, roles.clone());
     b.judge_components(Arc::clone(keep));
+    // `OMSLINT_READ_AGAIN_ALL=1`: every project row streams past again, as for a server
+    // without `CRC32()`; the test that holds selecting by key to it compares both.
+    if std::env::var_os("OMSLINT_READ_AGAIN_ALL").is_some_and(|v| v == "1") {
+        b.read_again_whole();
+    }
     b.begin_source(None);
     b.database(db);
     for def in defs {
@@ -441,9 +467,60 @@ async fn second_pass(
     b.begin_second_pass();
     for def in defs {
         if b.table(def) == Interest::Rows {
-            stream_rows(t, conn, def, b).await?;
+            match b.again_filter() {
+                Some((id, keys)) => {
+                    // A server that cannot (a function it lacks) is read whole instead.
+                    if read_by_keys(t, conn, def, b, id, &keys).await.is_err() {
+                        b.keys_failed();
+                    }
+                }
+                None => {
+                    stream_rows(t, conn, def, b).await?;
+                    b.again_done();
+                }
+            }
         }
         b.table_done(def, 0);
+    }
+    if !b.keys_read() {
+        b.begin_second_pass();
+        for def in defs {
+            if b.table(def) == Interest::Rows {
+                stream_rows(t, conn, def, b).await?;
+                b.again_done();
+            }
+            b.table_done(def, 0);
+        }
+    }
+    Ok(())
+}
+
+/// Ids to a statement when project rows are selected by id.
+const IDS_PER_STATEMENT: usize = 500;
+
+/// The project rows to read again, selected by their keys (`KeyFilter`): one statement
+/// for the CRC-32s of the ids of rows whose names may be duplicates, then the ids
+/// components point at, a few hundred at a time. A row both select is read once.
+async fn read_by_keys(
+    t: &Target,
+    conn: &mut Conn,
+    def: &TableDef,
+    b: &mut FactsBuilder<'_>,
+    id: usize,
+    keys: &KeyFilter,
+) -> Result<()> {
+    let Some(id_col) = def.columns.get(id).map(|c| sql::ident(&c.name)) else {
+        return Err(Error::Usage(format!("{}: no id column", def.name)));
+    };
+    if !keys.id_crcs.is_empty() {
+        let list: Vec<String> = keys.id_crcs.iter().map(u32::to_string).collect();
+        let condition = format!(" WHERE CRC32({id_col}) IN ({})", list.join(","));
+        stream_rows_where(t, conn, def, b, &condition, None).await?;
+    }
+    for ids in keys.ids.chunks(IDS_PER_STATEMENT) {
+        let list: Vec<String> = ids.iter().map(|i| sql::literal(i)).collect();
+        let condition = format!(" WHERE {id_col} IN ({})", list.join(","));
+        stream_rows_where(t, conn, def, b, &condition, Some((id, &keys.id_crcs))).await?;
     }
     Ok(())
 }
