@@ -383,6 +383,26 @@ impl<'s> FactsBuilder<'s> {
         Ok(())
     }
 
+    /// The columns of the table being read that its rows are read for, by position, in
+    /// order (`None`: every column). A live source asks for only these: `config_job` and
+    /// the project tables have columns no fact comes from.
+    pub fn columns_read(&mut self) -> Option<Vec<usize>> {
+        let mut read: Vec<usize> = match &self.current {
+            Some((TableFact::Projects | TableFact::SyncProjects, _)) => {
+                let c = self.current_side()?.cols;
+                [c.id, c.name, c.status, c.source, c.sink, c.created]
+                    .into_iter()
+                    .flatten()
+                    .collect()
+            }
+            Some((TableFact::ConfigJob, _)) => self.job_cols.iter().flatten().copied().collect(),
+            _ => return None,
+        };
+        read.sort_unstable();
+        read.dedup();
+        Some(read)
+    }
+
     /// Project rows are read again in a pass over every row, never selected by key.
     pub fn read_again_whole(&mut self) {
         self.keyed_reads = false;
