@@ -9,7 +9,7 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use common::mariadb::{dump_database, MariaDb};
 use common::scenarios::{copy_without_dumps, temp_dir};
@@ -35,6 +35,26 @@ fn more_projects(rm: &str, cm: &str) -> String {
     )
 }
 
+/// A MariaDB holding OMS005-fires-configjob's MetaDB and `more_projects`: the server, the
+/// fixture, its database names and a work directory named after `tag`.
+fn seeded(tag: &str) -> (MariaDb, PathBuf, Vec<String>, PathBuf) {
+    let db = MariaDb::start();
+    let case = fixture("cases/OMS005-fires-configjob");
+    let dumps = db.load_deployment(&case);
+    let names: Vec<String> = dumps.iter().map(|p| dump_database(p)).collect();
+    let rm = names.iter().find(|d| d.starts_with("rm_")).unwrap().clone();
+    let cm = names
+        .iter()
+        .find(|d| d.starts_with("cm_") && !d.starts_with("cm_hb"))
+        .unwrap()
+        .clone();
+    let work = temp_dir(tag);
+    let file = work.join("more.sql");
+    std::fs::write(&file, more_projects(&rm, &cm)).unwrap();
+    db.load(&rm, &file);
+    (db, case, names, work)
+}
+
 fn lint(dir: &Path, all: bool) -> Out {
     let args: Vec<String> = ["lint", ".", "--format", "json", "--to", "4.3.1"]
         .iter()
@@ -46,20 +66,7 @@ fn lint(dir: &Path, all: bool) -> Out {
 
 #[test]
 fn rows_read_again_by_place_report_what_a_whole_pass_reports() {
-    let db = MariaDb::start();
-    let case = fixture("cases/OMS005-fires-configjob");
-    let dumps = db.load_deployment(&case);
-    let names: Vec<String> = dumps.iter().map(|p| dump_database(p)).collect();
-    let rm = names.iter().find(|d| d.starts_with("rm_")).unwrap().clone();
-    let cm = names
-        .iter()
-        .find(|d| d.starts_with("cm_") && !d.starts_with("cm_hb"))
-        .unwrap()
-        .clone();
-    let work = temp_dir("read-again");
-    let file = work.join("more.sql");
-    std::fs::write(&file, more_projects(&rm, &cm)).unwrap();
-    db.load(&rm, &file);
+    let (db, case, names, work) = seeded("read-again");
     let ways: [(&str, &[&str]); 3] = [
         // Small INSERTs: many runs, each begun by its INSERT.
         ("many-inserts", &["--net-buffer-length=4096"]),
@@ -114,20 +121,8 @@ fn logged(db: &MariaDb, text: &str) -> usize {
 
 #[test]
 fn live_rows_selected_by_key_report_what_a_whole_pass_reports() {
-    let db = MariaDb::start();
-    let case = fixture("cases/OMS005-fires-configjob");
-    let dumps = db.load_deployment(&case);
-    let names: Vec<String> = dumps.iter().map(|p| dump_database(p)).collect();
+    let (db, case, names, work) = seeded("read-again-live");
     let rm = names.iter().find(|d| d.starts_with("rm_")).unwrap().clone();
-    let cm = names
-        .iter()
-        .find(|d| d.starts_with("cm_") && !d.starts_with("cm_hb"))
-        .unwrap()
-        .clone();
-    let work = temp_dir("read-again-live");
-    let file = work.join("more.sql");
-    std::fs::write(&file, more_projects(&rm, &cm)).unwrap();
-    db.load(&rm, &file);
     db.sql(
         "CREATE USER 'lint'@'127.0.0.1' IDENTIFIED BY 'pw'; GRANT SELECT ON *.* TO 'lint'@'127.0.0.1';
          SET GLOBAL log_output = 'TABLE'; SET GLOBAL general_log = 1",
