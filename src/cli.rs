@@ -165,6 +165,30 @@ pub struct SourceArgs {
     pub settings: Option<PathBuf>,
 }
 
+/// How `lint` and `verify` write their report (SPEC §8: the same options for both).
+#[derive(Debug, Clone, Args)]
+pub struct ReportArgs {
+    /// Report format (default: human).
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+    /// Write the report to a file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// SARIF `automationDetails.id` category (default `omslint/<from>-<to>/`): give each
+    /// deployment its own when several are uploaded from one repository.
+    #[arg(long, value_name = "NAME")]
+    pub sarif_category: Option<String>,
+    /// The lowest severity that makes the exit code 1.
+    #[arg(long, value_enum, default_value = "error")]
+    pub fail_on: FailOn,
+    /// Exit 0 whatever the findings (usage errors and unreadable sources still exit 2 and 3).
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// Colour in the human report (auto: only on a terminal, never with NO_COLOR).
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorArg,
+}
+
 #[derive(Debug, Args)]
 pub struct LintArgs {
     #[command(flatten)]
@@ -198,25 +222,8 @@ pub struct LintArgs {
     /// List the fixes applied.
     #[arg(long)]
     pub show_fixes: bool,
-    /// Report format (default: human).
-    #[arg(long, value_enum, default_value = "human")]
-    pub format: Format,
-    /// Write the report to a file instead of standard output.
-    #[arg(long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// SARIF `automationDetails.id` category (default `omslint/<from>-<to>/`): give each
-    /// deployment its own when several are uploaded from one repository.
-    #[arg(long, value_name = "NAME")]
-    pub sarif_category: Option<String>,
-    /// The lowest severity that makes the exit code 1.
-    #[arg(long, value_enum, default_value = "error")]
-    pub fail_on: FailOn,
-    /// Exit 0 whatever the findings (usage errors and unreadable sources still exit 2 and 3).
-    #[arg(long)]
-    pub exit_zero: bool,
-    /// Colour in the human report (auto: only on a terminal, never with NO_COLOR).
-    #[arg(long, value_enum, default_value = "auto")]
-    pub color: ColorArg,
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 /// `omslint verify`: the deployment now (SNAPSHOT_DIR, --dump or --metadb) against its
@@ -234,25 +241,8 @@ pub struct VerifyArgs {
     /// backup may be missing. Run it after the restore, before the old container restarts.
     #[arg(long)]
     pub rolled_back: bool,
-    /// Report format (default: human).
-    #[arg(long, value_enum, default_value = "human")]
-    pub format: Format,
-    /// Write the report to a file instead of standard output.
-    #[arg(long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// SARIF `automationDetails.id` category (default `omslint/<from>-<to>/`): give each
-    /// deployment its own when several are uploaded from one repository.
-    #[arg(long, value_name = "NAME")]
-    pub sarif_category: Option<String>,
-    /// The lowest severity that makes the exit code 1.
-    #[arg(long, value_enum, default_value = "error")]
-    pub fail_on: FailOn,
-    /// Exit 0 whatever the findings (usage errors and unreadable sources still exit 2 and 3).
-    #[arg(long)]
-    pub exit_zero: bool,
-    /// Colour in the human report (auto: only on a terminal, never with NO_COLOR).
-    #[arg(long, value_enum, default_value = "auto")]
-    pub color: ColorArg,
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -4,7 +4,7 @@
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 
-use crate::cli::{ColorArg, FailOn, Format};
+use crate::cli::{ColorArg, FailOn, Format, ReportArgs};
 use crate::error::{Error, Result};
 use crate::finding::Severity;
 use crate::report::{self, Report};
@@ -17,6 +17,24 @@ pub struct Emit<'a> {
     pub fail_on: FailOn,
     pub exit_zero: bool,
     pub sarif: report::sarif::Options,
+}
+
+impl<'a> Emit<'a> {
+    /// As a command's report options ask; `sarif` is what else SARIF needs (its category
+    /// comes from the options).
+    pub fn new(args: &'a ReportArgs, sarif: report::sarif::Options) -> Self {
+        Emit {
+            format: args.format,
+            output: args.output.as_deref(),
+            color: args.color,
+            fail_on: args.fail_on,
+            exit_zero: args.exit_zero,
+            sarif: report::sarif::Options {
+                category: args.sarif_category.clone(),
+                ..sarif
+            },
+        }
+    }
 }
 
 pub fn fail_threshold(f: FailOn) -> Severity {

@@ -143,7 +143,7 @@ pub(crate) struct Parts {
 fn analyze(args: &LintArgs) -> Result<Analysis> {
     let mut p = analyze_parts(args)?;
     let target = p.deployment.live_target.take();
-    let sarif_sources = (args.format == Format::Sarif)
+    let sarif_sources = (args.report.format == Format::Sarif)
         .then(|| report::sarif::Sources::from_deployment(&p.deployment));
     // A large MetaDB's facts are hundreds of thousands of small allocations; freeing
     // them one by one costs time and gives nothing back that the process, about to
@@ -348,7 +348,7 @@ fn fixes(args: &LintArgs, first: Analysis) -> Result<Analysis> {
 pub fn run(args: &LintArgs) -> Result<u8> {
     let result = run_inner(args);
     if result.is_err() {
-        remove_stale_output(args.output.as_deref());
+        remove_stale_output(args.report.output.as_deref());
     }
     result
 }
@@ -391,18 +391,13 @@ fn run_inner(args: &LintArgs) -> Result<u8> {
         sarif_sources,
         ..
     } = fixes(args, first)?;
-    let e = Emit {
-        format: args.format,
-        output: args.output.as_deref(),
-        color: args.color,
-        fail_on: args.fail_on,
-        exit_zero: args.exit_zero,
-        sarif: report::sarif::Options {
+    let e = Emit::new(
+        &args.report,
+        report::sarif::Options {
             sources: sarif_sources,
-            category: args.sarif_category.clone(),
             ..Default::default()
         },
-    };
+    );
     emit(&e, &report, check_errors)
 }
 

@@ -355,12 +355,14 @@ fn lint_args(a: &PlanArgs) -> crate::cli::LintArgs {
         fix_script: None,
         rollback_file: None,
         show_fixes: false,
-        format: Format::Json,
-        output: None,
-        sarif_category: None,
-        fail_on: crate::cli::FailOn::Error,
-        exit_zero: false,
-        color: crate::cli::ColorArg::Never,
+        report: crate::cli::ReportArgs {
+            format: Format::Json,
+            output: None,
+            sarif_category: None,
+            fail_on: crate::cli::FailOn::Error,
+            exit_zero: false,
+            color: crate::cli::ColorArg::Never,
+        },
     }
 }
 

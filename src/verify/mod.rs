@@ -50,7 +50,7 @@ pub fn run(args: &VerifyArgs) -> Result<u8> {
         output::emit(args, &report, check_errors)
     })();
     if result.is_err() {
-        crate::lint::remove_stale_output(args.output.as_deref());
+        crate::lint::remove_stale_output(args.report.output.as_deref());
     }
     result
 }

@@ -4,22 +4,12 @@
 use crate::cli::VerifyArgs;
 use crate::emit::{self, Emit};
 use crate::error::Result;
-use crate::report::{self, Report};
+use crate::report::Report;
 
 pub use crate::emit::Progress;
 
 /// Renders the report, says where it went, and returns the exit code.
 pub fn emit(args: &VerifyArgs, report: &Report, check_errors: bool) -> Result<u8> {
-    let e = Emit {
-        format: args.format,
-        output: args.output.as_deref(),
-        color: args.color,
-        fail_on: args.fail_on,
-        exit_zero: args.exit_zero,
-        sarif: report::sarif::Options {
-            category: args.sarif_category.clone(),
-            ..Default::default()
-        },
-    };
+    let e = Emit::new(&args.report, Default::default());
     emit::emit(&e, report, check_errors)
 }
