@@ -5,7 +5,10 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
+use std::sync::Arc;
+
 use crate::finding::{Finding, HopRef};
+use crate::findings::{Findings, Made};
 use crate::rules::{registry, Context, Hop, Outcome, Rule};
 use crate::upgrade::{UpgradeGraph, UpgradePath};
 
@@ -23,7 +26,7 @@ pub struct CheckResult {
 
 #[derive(Debug, Default)]
 pub struct RunResult {
-    pub findings: Vec<Finding>,
+    pub findings: Findings,
     pub checks: Vec<CheckResult>,
 }
 
@@ -93,10 +96,24 @@ pub fn run_rules(ctx: &Context<'_>, rules: &[Rule]) -> RunResult {
     };
     let mut result = RunResult::default();
     let mut found: Vec<Vec<Finding>> = Vec::new();
+    let mut made: Vec<Made> = Vec::new();
     let mut by_rule: Vec<(&'static str, Vec<Finding>, usize)> = Vec::new();
     for (code, hop, outcome) in outcomes {
-        let (status, reason) = match outcome {
-            Outcome::Ran(mut findings) => {
+        if let (Outcome::Made(source), None) = (&outcome, hop) {
+            if let Some(m) = Made::new(code, Arc::clone(source)) {
+                let status = if m.is_empty() { "passed" } else { "failed" };
+                made.push(m);
+                result.checks.push(CheckResult {
+                    code,
+                    status,
+                    reason: None,
+                    hop: None,
+                });
+                continue;
+            }
+        }
+        let (status, reason) = match verdict(outcome) {
+            Ok(mut findings) => {
                 let status = if findings.is_empty() {
                     "passed"
                 } else {
@@ -118,8 +135,7 @@ pub fn run_rules(ctx: &Context<'_>, rules: &[Rule]) -> RunResult {
                 }
                 (status, None)
             }
-            Outcome::Skipped(reason) => ("skipped", Some(reason)),
-            Outcome::Error(reason) => ("error", Some(reason)),
+            Err((status, reason)) => (status, Some(reason)),
         };
         result.checks.push(CheckResult {
             code,
@@ -134,15 +150,28 @@ pub fn run_rules(ctx: &Context<'_>, rules: &[Rule]) -> RunResult {
     // The largest rule's vector becomes the result, with room for the rest: copying it
     // into a new one would hold two of the largest at once.
     let total: usize = found.iter().map(Vec::len).sum();
+    let mut held = Vec::new();
     if let Some(largest) = found.iter_mut().max_by_key(|f| f.len()) {
-        result.findings = std::mem::take(largest);
-        result.findings.reserve_exact(total - result.findings.len());
+        held = std::mem::take(largest);
+        held.reserve_exact(total - held.len());
     }
     for f in found {
-        result.findings.extend(f);
+        held.extend(f);
     }
-    crate::finding::sort_findings(&mut result.findings);
+    result.findings = Findings::new(held, made);
     result
+}
+
+/// A rule's findings, or the status and reason of a rule that did not run. Findings made
+/// on demand are made here when they cannot stay so: a hop's carry it, and a source too
+/// large to index has no order to keep.
+fn verdict(outcome: Outcome) -> Result<Vec<Finding>, (&'static str, String)> {
+    match outcome {
+        Outcome::Ran(findings) => Ok(findings),
+        Outcome::Made(source) => Ok((0..source.len()).map(|i| source.make(i)).collect()),
+        Outcome::Skipped(reason) => Err(("skipped", reason)),
+        Outcome::Error(reason) => Err(("error", reason)),
+    }
 }
 
 /// A per-hop rule's findings: one that every hop reports alike is a verdict that does not
@@ -188,9 +217,10 @@ fn merge_hops(mut findings: Vec<Finding>, ran: usize, hops: usize) -> Vec<Findin
 /// an error that says so.
 pub fn apply_settings(result: &mut RunResult, s: &crate::settings::Settings, today: &str) {
     use crate::settings::selects;
-    let meta = |code: &str| crate::catalog::lookup(code);
     let enabled = |code: &str| {
-        let Some(m) = meta(code) else { return true };
+        let Some(m) = crate::catalog::lookup(code) else {
+            return true;
+        };
         let selected = s.select.is_empty() || s.select.iter().any(|x| selects(x, &m.code, &m.name));
         selected && !s.ignore.iter().any(|x| selects(x, &m.code, &m.name))
     };
@@ -198,53 +228,66 @@ pub fn apply_settings(result: &mut RunResult, s: &crate::settings::Settings, tod
         c.status = "skipped";
         c.reason = Some("not selected in the settings (select/ignore)".into());
     }
-    result.findings.retain(|f| enabled(f.code));
-    for f in &mut result.findings {
-        let m = meta(f.code);
-        if let Some((_, sev)) = s
-            .severity
-            .iter()
-            .find(|(rule, _)| m.is_some_and(|m| selects(rule, &m.code, &m.name)))
-        {
-            if let Some(sev) = crate::finding::Severity::parse(sev) {
-                f.severity = sev;
-            }
-        }
-        let waiver = s.waivers.iter().find(|w| {
-            meta(&w.code).is_some_and(|wm| wm.code == f.code)
-                && (w.subject == "*" || w.subject == f.subject.id)
-        });
-        if let Some(w) = waiver {
-            match &w.expires {
-                Some(e) if e.as_str() <= today => {
-                    f.severity = crate::finding::Severity::Error;
-                    f.message = format!(
-                        "the waiver for this finding expired on {e}{}: {}",
-                        w.ticket
-                            .as_deref()
-                            .map(|t| format!(" ({t})"))
-                            .unwrap_or_default(),
-                        f.message
-                    );
-                }
-                _ => {
-                    f.suppressed = Some(Box::new(crate::finding::Suppression {
-                        reason: w.reason.clone(),
-                        ticket: w.ticket.clone(),
-                    }));
-                }
-            }
-        }
+    result.findings.retain_codes(enabled);
+    if s.severity.is_empty() && s.waivers.is_empty() {
+        return;
     }
+    let (settings, today) = (s.clone(), today.to_string());
+    result.findings.settle(Arc::new(move |f: &mut Finding| {
+        settle(f, &settings, &today)
+    }));
+    let open: std::collections::HashSet<&'static str> = result
+        .findings
+        .verdicts()
+        .into_iter()
+        .filter(|v| !v.suppressed)
+        .map(|v| v.code)
+        .collect();
     for c in result.checks.iter_mut().filter(|c| c.status == "failed") {
-        let open = result
-            .findings
-            .iter()
-            .any(|f| f.code == c.code && f.suppressed.is_none());
-        if !open {
+        if !open.contains(c.code) {
             c.status = "passed";
             c.reason = Some("every finding is waived".into());
         }
     }
-    crate::finding::sort_findings(&mut result.findings);
+}
+
+/// One finding under the settings: its severity override, its waiver.
+fn settle(f: &mut Finding, s: &crate::settings::Settings, today: &str) {
+    use crate::settings::selects;
+    let meta = |code: &str| crate::catalog::lookup(code);
+    let m = meta(f.code);
+    if let Some((_, sev)) = s
+        .severity
+        .iter()
+        .find(|(rule, _)| m.is_some_and(|m| selects(rule, &m.code, &m.name)))
+    {
+        if let Some(sev) = crate::finding::Severity::parse(sev) {
+            f.severity = sev;
+        }
+    }
+    let waiver = s.waivers.iter().find(|w| {
+        meta(&w.code).is_some_and(|wm| wm.code == f.code)
+            && (w.subject == "*" || w.subject == f.subject.id)
+    });
+    if let Some(w) = waiver {
+        match &w.expires {
+            Some(e) if e.as_str() <= today => {
+                f.severity = crate::finding::Severity::Error;
+                f.message = format!(
+                    "the waiver for this finding expired on {e}{}: {}",
+                    w.ticket
+                        .as_deref()
+                        .map(|t| format!(" ({t})"))
+                        .unwrap_or_default(),
+                    f.message
+                );
+            }
+            _ => {
+                f.suppressed = Some(Box::new(crate::finding::Suppression {
+                    reason: w.reason.clone(),
+                    ticket: w.ticket.clone(),
+                }));
+            }
+        }
+    }
 }

@@ -10,6 +10,7 @@ pub mod error;
 pub mod escape;
 pub mod facts;
 pub mod finding;
+pub mod findings;
 pub mod fix;
 pub mod fuzzing;
 pub mod json_text;

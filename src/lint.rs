@@ -134,15 +134,15 @@ struct Analysis {
 pub(crate) struct Parts {
     pub(crate) report: Report,
     pub(crate) check_errors: bool,
-    pub(crate) deployment: Deployment,
+    pub(crate) deployment: std::sync::Arc<Deployment>,
     pub(crate) path: crate::upgrade::UpgradePath,
     pub(crate) graph: UpgradeGraph,
     pub(crate) downtime_min: u64,
 }
 
 fn analyze(args: &LintArgs) -> Result<Analysis> {
-    let mut p = analyze_parts(args)?;
-    let target = p.deployment.live_target.take();
+    let p = analyze_parts(args)?;
+    let target = p.deployment.live_target.clone();
     let sarif_sources = (args.report.format == Format::Sarif)
         .then(|| report::sarif::Sources::from_deployment(&p.deployment));
     // A large MetaDB's facts are hundreds of thousands of small allocations; freeing
@@ -228,6 +228,7 @@ pub(crate) fn analyze_parts(args: &LintArgs) -> Result<Parts> {
         None => UpgradeGraph::builtin(),
     };
     let path = graph.path(from, to);
+    let deployment = std::sync::Arc::new(deployment);
     let ctx = Context {
         deployment: &deployment,
         path: &path,
@@ -268,7 +269,7 @@ fn fixes(args: &LintArgs, first: Analysis) -> Result<Analysis> {
     if !wants_fix && !args.diff && args.fix_script.is_none() {
         return Ok(first);
     }
-    let plan = crate::fix::apply::plan(&first.report.findings, args.unsafe_fixes);
+    let plan = crate::fix::apply::plan(first.report.findings.held(), args.unsafe_fixes);
     if let Some(path) = &args.fix_script {
         let rollback = crate::fix::apply::write_script(&plan, path)?;
         eprintln!(
@@ -356,7 +357,7 @@ pub fn run(args: &LintArgs) -> Result<u8> {
 /// `--diff`: the changes `--fix` would make on stdout and nothing else; exit 1 when there
 /// are any (like `git diff --exit-code`), 0 when there is nothing to fix.
 fn diff(args: &LintArgs, a: &Analysis) -> Result<u8> {
-    let plan = crate::fix::apply::plan(&a.report.findings, args.unsafe_fixes);
+    let plan = crate::fix::apply::plan(a.report.findings.held(), args.unsafe_fixes);
     let text = crate::fix::apply::diff(&plan)?;
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());

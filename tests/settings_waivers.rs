@@ -117,3 +117,85 @@ fn a_bad_settings_file_points_at_its_line() {
     let out = with_settings("unknown", "to: 4.2.3\nwaiver: []\n", &[]);
     assert_eq!(out.code, 2, "{}", out.stderr);
 }
+
+/// OMS014's findings are made when the report is written, not held (`src/findings.rs`):
+/// the settings still reach each one as it is made. On the sample deployment (six
+/// projects not ready, in both project tables): one project waived, the rest under an
+/// expired catch-all waiver (errors that say so), the severity override underneath, and
+/// the report's order and counts agree with the findings written.
+#[test]
+fn settings_reach_findings_made_on_demand() {
+    let dir = std::env::temp_dir().join(format!("omslint-settings-made-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("omslint.yaml");
+    std::fs::write(
+        &file,
+        "to: 4.2.3\nseverity: {OMS014: notice}\nwaivers:\n  - {code: OMS014, subject: p_4cmkk7re0jsj, reason: being recovered, ticket: CHG-9, expires: '2999-01-01'}\n  - {code: project-not-ready, subject: '*', reason: old, ticket: CHG-1, expires: '2020-01-01'}\n",
+    )
+    .unwrap();
+    let f = file.to_string_lossy().into_owned();
+    let sample = fixture("sample");
+    let out = omslint_in(
+        &sample,
+        &["lint", ".", "--format", "json", "--settings", &f],
+    );
+    let plain = omslint_in(&sample, &["lint", ".", "--format", "json"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let report = json(&out);
+    let of = |r: &serde_json::Value| -> Vec<serde_json::Value> {
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["code"] == "OMS014")
+            .cloned()
+            .collect()
+    };
+    let (made, before) = (of(&report), of(&json(&plain)));
+    assert_eq!(made.len(), 6);
+    let subjects = |v: &[serde_json::Value]| -> Vec<String> {
+        v.iter()
+            .map(|f| format!("{}/{}", f["subject"]["kind"], f["subject"]["id"]))
+            .collect()
+    };
+    assert_eq!(
+        subjects(&made),
+        subjects(&before),
+        "settings do not move findings"
+    );
+    let mut sorted = subjects(&made);
+    sorted.sort();
+    assert_eq!(
+        subjects(&made),
+        sorted,
+        "report order: by subject kind, then id"
+    );
+    for (f, b) in made.iter().zip(&before) {
+        if f["subject"]["id"] == "p_4cmkk7re0jsj" {
+            assert_eq!(f["suppressed"]["ticket"], "CHG-9");
+            assert_eq!(f["severity"], "notice", "the override, under the waiver");
+            assert_eq!(f["message"], b["message"]);
+        } else {
+            assert!(f["suppressed"].is_null());
+            assert_eq!(f["severity"], "error");
+            let m = f["message"].as_str().unwrap();
+            assert!(
+                m.starts_with("the waiver for this finding expired on 2020-01-01 (CHG-1): "),
+                "{m}"
+            );
+            assert!(m.ends_with(b["message"].as_str().unwrap()), "{m}");
+        }
+    }
+    let all = report["findings"].as_array().unwrap();
+    let count = |sev: &str| {
+        all.iter()
+            .filter(|f| f["severity"] == sev && f["suppressed"].is_null())
+            .count()
+    };
+    let s = &report["summary"];
+    assert_eq!(s["error"], count("error"));
+    assert_eq!(s["warning"], count("warning"));
+    assert_eq!(s["notice"], count("notice"));
+    assert_eq!(s["suppressed"], 1);
+    std::fs::remove_dir_all(&dir).ok();
+}

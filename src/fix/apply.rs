@@ -54,6 +54,8 @@ impl Plan<'_> {
 /// A fix that edits a JSON row, with its finding and edit.
 type JsonFix<'a> = (&'a Finding, &'a Fix, &'a JsonRowEdit);
 
+/// `findings` are a run's held ones ([`crate::findings::Findings::held`]): every finding
+/// with a fix is held.
 pub fn plan(findings: &[Finding], unsafe_fixes: bool) -> Plan<'_> {
     let mut p = Plan::default();
     let mut json_rows: Vec<JsonFix<'_>> = Vec::new();

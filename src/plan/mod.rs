@@ -21,6 +21,7 @@ use crate::cli::{Format, PlanArgs, PlanFormat};
 use crate::error::{Error, Result};
 use crate::facts::Deployment;
 use crate::finding::{Finding, Severity};
+use crate::findings::Findings;
 use crate::upgrade::{UpgradeGraph, UpgradePath};
 use crate::version::Version;
 use steps::{build_hop, code, container_name, md, new_image, HopInput};
@@ -169,7 +170,7 @@ fn of_hop(f: &Finding, from: Version, to: Version) -> bool {
 
 /// Places the warnings and notices of a hop; returns those that belong before the
 /// window as preconditions.
-fn advice_for(findings: &[Finding], from: Version, to: Version) -> (Advice, Vec<Precondition>) {
+fn advice_for(findings: &Findings, from: Version, to: Version) -> (Advice, Vec<Precondition>) {
     let mut a = Advice::default();
     let mut before = Vec::new();
     for f in findings
@@ -190,7 +191,7 @@ fn advice_for(findings: &[Finding], from: Version, to: Version) -> (Advice, Vec<
             before.push(Precondition {
                 kind: "advice",
                 code: Some(f.code.to_string()),
-                subject: Some(subject_text(f)),
+                subject: Some(subject_text(&f)),
                 message: f.message.clone(),
                 hop: f.hop.as_deref().map(ToString::to_string),
             });
@@ -204,7 +205,7 @@ fn build(
     d: &Deployment,
     graph: &UpgradeGraph,
     path: &UpgradePath,
-    findings: &[Finding],
+    findings: &Findings,
     downtime_min: u64,
 ) -> Result<Plan> {
     let topo = topology::gather(d)?;
@@ -218,7 +219,7 @@ fn build(
         .map(|f| Precondition {
             kind: "finding",
             code: Some(f.code.to_string()),
-            subject: Some(subject_text(f)),
+            subject: Some(subject_text(&f)),
             message: f.message.clone(),
             hop: f.hop.as_deref().map(ToString::to_string),
         })

@@ -17,7 +17,7 @@ use crate::finding::{Finding, Severity};
 
 pub fn write(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
     for f in report.findings.iter().filter(|f| f.suppressed.is_none()) {
-        writeln!(w, "{}", annotation(f))?;
+        writeln!(w, "{}", annotation(&f))?;
     }
     // A check that could not run is no pass (exit 3): say which and why where CI shows it.
     for c in report.checks.iter().filter(|c| c.status == "error") {

@@ -169,8 +169,8 @@ pub fn render(report: &Report, style: &Style) -> String {
             "one hop"
         }
     );
-    for f in &report.findings {
-        render_finding(&mut out, f, &handler);
+    for f in report.findings.iter() {
+        render_finding(&mut out, &f, &handler);
     }
 
     let mut table = Table::new();
@@ -199,18 +199,19 @@ pub fn render(report: &Report, style: &Style) -> String {
         .iter()
         .filter(|c| c.status != "passed" || c.reason.is_some())
     {
-        let count = |s: Severity| {
-            report
-                .findings
-                .iter()
-                .filter(|f| f.code == c.code && f.severity == s && f.suppressed.is_none())
-                .filter(|f| c.hop.is_none() || f.hop.as_deref() == c.hop.as_ref())
-                .count()
-        };
+        let mut counts = [0usize; 3];
+        for f in report
+            .findings
+            .of_code(c.code)
+            .filter(|f| f.suppressed.is_none())
+            .filter(|f| c.hop.is_none() || f.hop.as_deref() == c.hop.as_ref())
+        {
+            counts[f.severity as usize] += 1;
+        }
         let findings: Vec<String> = [Severity::Error, Severity::Warning, Severity::Notice]
             .into_iter()
             .filter_map(|s| {
-                let n = count(s);
+                let n = counts[s as usize];
                 (n > 0).then(|| format!("{n} {}{}", s.as_str(), if n == 1 { "" } else { "s" }))
             })
             .collect();
@@ -255,9 +256,11 @@ pub fn render(report: &Report, style: &Style) -> String {
             }
         ))
     );
+    // Every finding with a fix is held.
     let open = |a: &str| {
         report
             .findings
+            .held()
             .iter()
             .filter(|f| f.suppressed.is_none())
             .filter(|f| {

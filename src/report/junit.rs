@@ -28,6 +28,7 @@
 //! not allow (Jenkins' xUnit plugin rejects the file); [`render`] removes that one
 //! attribute from the root tag, and the `<testsuite>` keeps its own `skipped` count.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::Write;
 
@@ -51,24 +52,24 @@ struct Case<'a> {
     hop: Option<&'a HopRef>,
     outcome: Outcome<'a>,
     /// Open findings at or above the gate: they fail the case.
-    failing: Vec<&'a Finding>,
+    failing: Vec<Cow<'a, Finding>>,
     /// Open findings below the gate: listed, never failing.
-    below: Vec<&'a Finding>,
-    waived: Vec<&'a Finding>,
+    below: Vec<Cow<'a, Finding>>,
+    waived: Vec<Cow<'a, Finding>>,
 }
 
 /// The findings of a check: a check of one hop owns that hop's findings and those that
 /// hold for every hop.
 fn findings_of<'a>(
     report: &'a Report,
-    code: &str,
+    code: &'a str,
     hop: Option<&HopRef>,
     suppressed: bool,
-) -> Vec<&'a Finding> {
+) -> Vec<Cow<'a, Finding>> {
     report
         .findings
-        .iter()
-        .filter(|f| f.code == code && f.suppressed.is_some() == suppressed)
+        .of_code(code)
+        .filter(|f| f.suppressed.is_some() == suppressed)
         .filter(|f| hop.is_none() || f.hop.is_none() || f.hop.as_deref() == hop)
         .collect()
 }
@@ -82,9 +83,10 @@ fn case<'a>(
     status: Option<&str>,
     reason: Option<&'a str>,
 ) -> Case<'a> {
-    let (failing, below): (Vec<&Finding>, Vec<&Finding>) = findings_of(report, code, hop, false)
-        .into_iter()
-        .partition(|f| f.severity >= gate);
+    let (failing, below): (Vec<Cow<'_, Finding>>, Vec<Cow<'_, Finding>>) =
+        findings_of(report, code, hop, false)
+            .into_iter()
+            .partition(|f| f.severity >= gate);
     let outcome = match status {
         Some("error") => Outcome::Error(reason.unwrap_or("the check could not run")),
         Some("skipped") => Outcome::Skipped(reason.unwrap_or("skipped")),
@@ -211,7 +213,7 @@ fn describe(out: &mut String, n: usize, f: &Finding) {
     }
 }
 
-fn waived_text(out: &mut String, fs: &[&Finding]) {
+fn waived_text(out: &mut String, fs: &[Cow<'_, Finding>]) {
     for f in fs {
         let _ = writeln!(out, "waived: [{}] {}", f.severity, subject(f));
         indent(out, &f.message, "  ");
@@ -228,7 +230,7 @@ fn waived_text(out: &mut String, fs: &[&Finding]) {
 }
 
 /// `2 errors, 1 warning`: the findings counted by severity, the highest first.
-fn counts(fs: &[&Finding]) -> String {
+fn counts(fs: &[Cow<'_, Finding>]) -> String {
     let mut parts = Vec::new();
     for s in [Severity::Error, Severity::Warning, Severity::Notice] {
         let n = fs.iter().filter(|f| f.severity == s).count();
@@ -268,7 +270,7 @@ fn one_line(f: &Finding) -> String {
 
 /// What failed, on one line: `2 errors: <first message>; <second message>`, each
 /// message's first line shortened, as many as fit, then `; and N more`.
-fn failure_message(fs: &[&Finding]) -> String {
+fn failure_message(fs: &[Cow<'_, Finding>]) -> String {
     let mut out = format!("{}:", counts(fs));
     for (i, f) in fs.iter().enumerate() {
         let first = f.message.lines().next().unwrap_or_default().trim();
@@ -502,7 +504,7 @@ mod tests {
             },
             inputs: vec![],
             summary: Summary::default(),
-            findings,
+            findings: findings.into(),
             checks,
         }
     }
@@ -746,12 +748,19 @@ print(json.dumps({
         );
         let x = xml(&r, Severity::Error);
         assert!(x.contains("   hop: 3.2.1 → 4.3.1"), "{x}");
-        assert_eq!(counts(&[&fs[0], &fs[2], &fs[1]]), "2 errors, 1 notice");
+        assert_eq!(
+            counts(&[
+                Cow::Borrowed(&fs[0]),
+                Cow::Borrowed(&fs[2]),
+                Cow::Borrowed(&fs[1])
+            ]),
+            "2 errors, 1 notice"
+        );
 
         // Many, long: shortened at a word, capped, the rest counted.
         let long = "word ".repeat(100);
         let many: Vec<Finding> = (0..10).map(|_| finding("OMS003", &long)).collect();
-        let refs: Vec<&Finding> = many.iter().collect();
+        let refs: Vec<Cow<'_, Finding>> = many.iter().map(Cow::Borrowed).collect();
         let m = failure_message(&refs);
         assert!(m.starts_with("10 errors: word word"), "{m}");
         assert!(

@@ -6,6 +6,7 @@
 //! longer than any backtick run of the content. Deterministic: the same report gives
 //! the same bytes.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::Write;
 
@@ -154,12 +155,12 @@ fn render(report: &Report) -> String {
     let up = &report.upgrade;
     let s = &report.summary;
     let errored = report.checks.iter().filter(|c| c.status == "error").count();
-    let open: Vec<&Finding> = report
+    let open: Vec<Cow<'_, Finding>> = report
         .findings
         .iter()
         .filter(|f| f.suppressed.is_none())
         .collect();
-    let waived: Vec<&Finding> = report
+    let waived: Vec<Cow<'_, Finding>> = report
         .findings
         .iter()
         .filter(|f| f.suppressed.is_some())
@@ -297,7 +298,11 @@ fn render(report: &Report) -> String {
         out.push_str("No open findings.\n\n");
     }
     for sev in [Severity::Error, Severity::Warning, Severity::Notice] {
-        let mut group: Vec<&Finding> = open.iter().copied().filter(|f| f.severity == sev).collect();
+        let mut group: Vec<&Finding> = open
+            .iter()
+            .map(|f| &**f)
+            .filter(|f| f.severity == sev)
+            .collect();
         if group.is_empty() {
             continue;
         }
@@ -458,7 +463,7 @@ mod tests {
                 },
             ],
             summary,
-            findings,
+            findings: findings.into(),
             checks: codes
                 .into_iter()
                 .map(|code| CheckResult {

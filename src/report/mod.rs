@@ -12,7 +12,8 @@ use serde::Serialize;
 
 use crate::engine::{CheckResult, RunResult};
 use crate::facts::Input;
-use crate::finding::{Finding, Severity};
+use crate::finding::Severity;
+use crate::findings::Findings;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Tool {
@@ -63,15 +64,15 @@ pub struct Report {
     pub upgrade: Upgrade,
     pub inputs: Vec<InputEntry>,
     pub summary: Summary,
-    pub findings: Vec<Finding>,
+    pub findings: Findings,
     pub checks: Vec<CheckResult>,
 }
 
 impl Report {
     pub fn new(upgrade: Upgrade, inputs: &[Input], run: RunResult) -> Report {
         let mut summary = Summary::default();
-        for f in &run.findings {
-            if f.suppressed.is_some() {
+        for f in run.findings.verdicts() {
+            if f.suppressed {
                 summary.suppressed += 1;
                 continue;
             }
@@ -107,12 +108,16 @@ impl Report {
         }
     }
 
-    /// The highest severity among findings that count (not suppressed).
+    /// The highest severity among findings that count (not suppressed), as the summary
+    /// counted them.
     pub fn worst(&self) -> Option<Severity> {
-        self.findings
-            .iter()
-            .filter(|f| f.suppressed.is_none())
-            .map(|f| f.severity)
-            .max()
+        let s = &self.summary;
+        [
+            (s.error, Severity::Error),
+            (s.warning, Severity::Warning),
+            (s.notice, Severity::Notice),
+        ]
+        .into_iter()
+        .find_map(|(n, sev)| (n > 0).then_some(sev))
     }
 }

@@ -46,6 +46,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
+use std::ops::Deref;
 use std::path::{Component, Path, PathBuf};
 
 use serde_json::{json, Map, Value};
@@ -513,15 +514,19 @@ fn automation_id(report: &Report, options: &Options) -> String {
 
 /// Which findings become results: all of them, in report order, unless there are more
 /// than `max`; then the most severe, waived ones last, still in report order.
-fn kept(findings: &[Finding], max: usize) -> Vec<usize> {
-    let mut idx: Vec<usize> = (0..findings.len()).collect();
-    if findings.len() <= max {
+fn kept<F: Deref<Target = Finding>>(
+    findings: impl IntoIterator<Item = F>,
+    max: usize,
+) -> Vec<usize> {
+    let ranks: Vec<(bool, std::cmp::Reverse<crate::finding::Severity>)> = findings
+        .into_iter()
+        .map(|f| (f.suppressed.is_some(), std::cmp::Reverse(f.severity)))
+        .collect();
+    let mut idx: Vec<usize> = (0..ranks.len()).collect();
+    if ranks.len() <= max {
         return idx;
     }
-    idx.sort_by_key(|&i| {
-        let f = &findings[i];
-        (f.suppressed.is_some(), std::cmp::Reverse(f.severity))
-    });
+    idx.sort_by_key(|&i| ranks[i]);
     idx.truncate(max);
     idx.sort_unstable();
     idx
@@ -538,16 +543,18 @@ pub fn to_value_with(report: &Report, options: &Options) -> Value {
         }
     };
     let uris = Uris::new(options.cwd.as_deref());
-    let fingerprints = fingerprints(&report.findings);
+    let fingerprints = fingerprints(report.findings.iter());
     let max = options.max_results.unwrap_or(MAX_RESULTS);
-    let kept = kept(&report.findings, max);
+    let kept = kept(report.findings.iter(), max);
     let omitted = report.findings.len() - kept.len();
-    let results: Vec<Value> = kept
+    let results: Vec<Value> = report
+        .findings
         .iter()
-        .map(|&i| {
-            let f = &report.findings[i];
-            let at = anchor(f, report, sources);
-            result(f, rules, &fingerprints[i], at.as_ref(), &uris)
+        .enumerate()
+        .filter(|(i, _)| kept.binary_search(i).is_ok())
+        .map(|(i, f)| {
+            let at = anchor(&f, report, sources);
+            result(&f, rules, &fingerprints[i], at.as_ref(), &uris)
         })
         .collect();
 
@@ -947,10 +954,10 @@ fn file_name(path: &str) -> &str {
 /// hashed: an edit above a key or a reworded message keeps the alert. Findings that
 /// still share one (the same key in two files of one region, say) are told apart by
 /// their rank among themselves in report order.
-fn fingerprints(findings: &[Finding]) -> Vec<String> {
+fn fingerprints<F: Deref<Target = Finding>>(findings: impl IntoIterator<Item = F>) -> Vec<String> {
     let mut seen: HashMap<String, usize> = HashMap::new();
     findings
-        .iter()
+        .into_iter()
         .map(|f| {
             let mut h = Sha256::new();
             for part in [
@@ -1088,7 +1095,7 @@ pub(crate) mod tests {
                 checks_run: 3,
                 checks_skipped: 0,
             },
-            findings: vec![sql, patch, waived, notice],
+            findings: vec![sql, patch, waived, notice].into(),
             checks: vec![
                 CheckResult {
                     code: "OMS003",
@@ -1135,7 +1142,7 @@ pub(crate) mod tests {
         assert_valid_sarif(&render(&sample_report()));
         assert_valid_sarif(&render_with(&sample_report(), &options()));
         let mut empty = sample_report();
-        empty.findings.clear();
+        empty.findings = Default::default();
         empty.checks.clear();
         assert_valid_sarif(&render(&empty));
     }
@@ -1566,8 +1573,8 @@ pub(crate) mod tests {
         write_with(&r, &options(), &mut b).unwrap();
         assert_eq!(a, b);
 
-        let mut same = r.findings.clone();
-        same.push(r.findings[0].clone());
+        let mut same = r.findings.to_vec();
+        same.push(r.findings.held()[0].clone());
         let fps = fingerprints(&same);
         assert_eq!(fps[0].len(), 32);
         assert_eq!(fps[4], format!("{}:2", fps[0]));
@@ -1575,8 +1582,8 @@ pub(crate) mod tests {
         assert_eq!(unique.len(), fps.len());
         // Stable: a message or line change keeps the fingerprint, and so does another
         // spelling of the file's path.
-        let base = fingerprints(&r.findings[1..2])[0].clone();
-        let mut moved = r.findings[1].clone();
+        let base = fingerprints(&r.findings.held()[1..2])[0].clone();
+        let mut moved = r.findings.held()[1].clone();
         moved.message.push_str(" (again)");
         moved.location.as_mut().unwrap().line = 12;
         assert_eq!(fingerprints(&[moved.clone()])[0], base);
@@ -1589,11 +1596,11 @@ pub(crate) mod tests {
             assert_eq!(fingerprints(&[moved.clone()])[0], base, "{spelling}");
         }
         // What was found changes it: the subject, the rule, the hop.
-        let mut other = r.findings[1].clone();
+        let mut other = r.findings.held()[1].clone();
         other.subject.id = "cn-shanghai".into();
         assert_ne!(fingerprints(&[other])[0], base);
         let hop = |from: &str, to: &str| {
-            let mut f = r.findings[1].clone();
+            let mut f = r.findings.held()[1].clone();
             f.hop = Some(Box::new(crate::finding::HopRef {
                 from: from.into(),
                 to: to.into(),
@@ -1660,7 +1667,7 @@ pub(crate) mod tests {
             results[1]["partialFingerprints"],
             all["runs"][0]["results"][1]["partialFingerprints"]
         );
-        assert_eq!(kept(&r.findings, 10), vec![0, 1, 2, 3]);
+        assert_eq!(kept(r.findings.held(), 10), vec![0, 1, 2, 3]);
     }
 
     #[test]

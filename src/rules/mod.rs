@@ -50,7 +50,8 @@ pub enum Stage {
 
 /// Everything a rule may read.
 pub struct Context<'a> {
-    pub deployment: &'a Deployment,
+    /// Shared, so that findings made on demand can read the facts after the rules ran.
+    pub deployment: &'a std::sync::Arc<Deployment>,
     pub path: &'a UpgradePath,
     pub graph: &'a UpgradeGraph,
     pub schema: &'a SchemaMap,
@@ -108,6 +109,9 @@ impl Context<'_> {
 
 pub enum Outcome {
     Ran(Vec<Finding>),
+    /// Ran, its findings made on demand from the facts (see `crate::findings`): for a rule
+    /// whose findings may number in the tens of thousands.
+    Made(std::sync::Arc<dyn crate::findings::FindingSource>),
     Skipped(String),
     Error(String),
 }
@@ -297,7 +301,7 @@ mod verify_tests {
         };
         let (graph, schema) = (UpgradeGraph::builtin(), SchemaMap::builtin());
         let ctx = Context {
-            deployment: &d,
+            deployment: &std::sync::Arc::new(d),
             path: &path,
             graph: &graph,
             schema: &schema,
@@ -313,6 +317,7 @@ mod verify_tests {
             .unwrap();
         match (rule.check)(&ctx, rule.meta) {
             Outcome::Ran(found) => Ok(found.iter().map(|x| x.severity).collect()),
+            Outcome::Made(s) => Ok((0..s.len()).map(|i| s.make(i).severity).collect()),
             Outcome::Skipped(why) => Err(format!("skipped: {why}")),
             Outcome::Error(why) => Err(format!("error: {why}")),
         }

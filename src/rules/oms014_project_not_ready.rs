@@ -1,12 +1,13 @@
 //! OMS014: projects that are FAILED or SUSPEND, or still in transition.
 
-use rayon::prelude::*;
+use std::sync::Arc;
 
 use super::common::need_projects;
 use super::{finding, Context, Outcome};
 use crate::catalog::RuleMeta;
-use crate::facts::{Project, ProjectFacts};
+use crate::facts::{Deployment, Project, ProjectFacts};
 use crate::finding::{Finding, Severity, Subject};
+use crate::findings::{FindingSource, SubjectKey};
 
 fn report(meta: &'static RuleMeta, facts: &ProjectFacts, p: &Project) -> Finding {
     let status = p.status().trim().to_ascii_uppercase();
@@ -35,17 +36,53 @@ fn report(meta: &'static RuleMeta, facts: &ProjectFacts, p: &Project) -> Finding
 
 pub fn check(ctx: &Context<'_>, meta: &'static RuleMeta) -> Outcome {
     let m = &ctx.deployment.metadb;
-    let both = [&m.projects, &m.sync_projects];
-    for facts in both {
+    for facts in [&m.projects, &m.sync_projects] {
         if let Err(o) = need_projects(ctx, facts) {
             return o;
         }
     }
-    // Room for both tables' findings at once: grown table by table, the vector would
-    // double past the sum (tens of thousands of findings a few hundred bytes each).
-    let mut out = Vec::with_capacity(both.iter().map(|f| f.not_ready.len()).sum());
-    for facts in both {
-        out.par_extend(facts.not_ready.par_iter().map(|p| report(meta, facts, p)));
+    Outcome::Made(Arc::new(NotReady {
+        deployment: Arc::clone(ctx.deployment),
+        meta,
+    }))
+}
+
+/// The findings, one per project not ready, made as a report reads them: a large MetaDB
+/// has tens of thousands, and the projects are in the facts already.
+struct NotReady {
+    deployment: Arc<Deployment>,
+    meta: &'static RuleMeta,
+}
+
+impl NotReady {
+    /// Finding `i`: the projects table's projects, then the sync projects table's.
+    fn project(&self, i: usize) -> (&ProjectFacts, &Project) {
+        let m = &self.deployment.metadb;
+        match i.checked_sub(m.projects.not_ready.len()) {
+            None => (&m.projects, &m.projects.not_ready[i]),
+            Some(j) => (&m.sync_projects, &m.sync_projects.not_ready[j]),
+        }
     }
-    Outcome::Ran(out)
+}
+
+impl FindingSource for NotReady {
+    fn len(&self) -> usize {
+        let m = &self.deployment.metadb;
+        m.projects.not_ready.len() + m.sync_projects.not_ready.len()
+    }
+
+    fn subject(&self, i: usize) -> SubjectKey<'_> {
+        let (facts, p) = self.project(i);
+        SubjectKey {
+            kind: facts.kind.subject_kind(),
+            id: p.id(),
+            name: Some(p.name()),
+            project_id: None,
+        }
+    }
+
+    fn make(&self, i: usize) -> Finding {
+        let (facts, p) = self.project(i);
+        report(self.meta, facts, p)
+    }
 }

@@ -1017,10 +1017,10 @@ fn analyze(args: &VerifyArgs) -> Result<(Report, bool)> {
         problem: None,
     };
     let graph = UpgradeGraph::builtin();
-    let deployment = Deployment {
+    let deployment = std::sync::Arc::new(Deployment {
         inputs: inputs.clone(),
         ..Deployment::default()
-    };
+    });
     let ctx = Context {
         deployment: &deployment,
         path: &path,
