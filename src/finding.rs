@@ -270,6 +270,22 @@ impl Evidence {
         self.0 = serde_json::to_string(&map).ok().map(String::into_boxed_str);
     }
 
+    /// Evidence of these entries, encoded once (each `insert` decodes and encodes it all
+    /// again); a key given twice keeps its last value.
+    pub fn of<K: Into<String>>(entries: impl IntoIterator<Item = (K, serde_json::Value)>) -> Self {
+        let mut entries: Vec<(String, serde_json::Value)> =
+            entries.into_iter().map(|(k, v)| (k.into(), v)).collect();
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut map = serde_json::Map::new();
+        for (k, v) in entries {
+            map.insert(k, v);
+        }
+        if map.is_empty() {
+            return Evidence(None);
+        }
+        Evidence(serde_json::to_string(&map).ok().map(String::into_boxed_str))
+    }
+
     pub fn get(&self, key: &str) -> Option<serde_json::Value> {
         let mut entries = self.entries();
         let i = entries
@@ -413,6 +429,14 @@ mod tests {
         e.insert("nested".into(), json!({"z": 1, "a": [1.5, null, "x"]}));
         e.insert("status".into(), json!("SUSPEND"));
         assert!(!e.is_empty());
+        let at_once = Evidence::of([
+            ("status", json!("FAILED")),
+            ("table", json!("oms_project")),
+            ("nested", json!({"z": 1, "a": [1.5, null, "x"]})),
+            ("status", json!("SUSPEND")),
+        ]);
+        assert_eq!(at_once, e, "of() is insert() in one step");
+        assert!(Evidence::of(Vec::<(String, serde_json::Value)>::new()).is_empty());
         let keys: Vec<String> = e.iter().map(|(k, _)| k).collect();
         assert_eq!(keys, ["nested", "status", "table"]);
         assert_eq!(e.get("status"), Some(json!("SUSPEND")));

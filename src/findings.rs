@@ -265,6 +265,19 @@ impl Findings {
         out
     }
 
+    /// The codes that have findings, each once, in code order: nothing is made for it.
+    pub fn codes(&self) -> Vec<&'static str> {
+        let mut codes: Vec<&'static str> = self
+            .held
+            .iter()
+            .map(|f| f.code)
+            .chain(self.made.iter().map(|m| m.code))
+            .collect();
+        codes.sort_unstable();
+        codes.dedup();
+        codes
+    }
+
     /// The findings that are held: every finding with a fix is.
     pub fn held(&self) -> &[Finding] {
         &self.held
@@ -427,6 +440,7 @@ mod tests {
         let of: Vec<Finding> = made.of_code("OMS014").map(Cow::into_owned).collect();
         assert_eq!(of, got[2..7]);
         assert_eq!(made.of_code("OMS010").count(), 1);
+        assert_eq!(made.codes(), ["OMS001", "OMS010", "OMS014", "OMS020"]);
         assert_eq!(
             serde_json::to_string(&made).unwrap(),
             serde_json::to_string(&expected).unwrap()

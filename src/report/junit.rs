@@ -120,14 +120,12 @@ fn cases(report: &Report, gate: Severity) -> Vec<Case<'_>> {
         })
         .collect();
     // Findings of a code without a check entry still get a case: none may go unseen.
-    let mut orphans: Vec<&str> = report
+    let orphans: Vec<&str> = report
         .findings
-        .iter()
-        .map(|f| f.code)
+        .codes()
+        .into_iter()
         .filter(|code| !report.checks.iter().any(|c| c.code == *code))
         .collect();
-    orphans.sort_unstable();
-    orphans.dedup();
     out.extend(
         orphans
             .into_iter()

@@ -155,16 +155,10 @@ fn render(report: &Report) -> String {
     let up = &report.upgrade;
     let s = &report.summary;
     let errored = report.checks.iter().filter(|c| c.status == "error").count();
-    let open: Vec<Cow<'_, Finding>> = report
+    let (waived, open): (Vec<Cow<'_, Finding>>, Vec<Cow<'_, Finding>>) = report
         .findings
         .iter()
-        .filter(|f| f.suppressed.is_none())
-        .collect();
-    let waived: Vec<Cow<'_, Finding>> = report
-        .findings
-        .iter()
-        .filter(|f| f.suppressed.is_some())
-        .collect();
+        .partition(|f| f.suppressed.is_some());
 
     // Title and deployment.
     let _ = writeln!(

@@ -512,16 +512,17 @@ fn automation_id(report: &Report, options: &Options) -> String {
     }
 }
 
+/// What decides which findings are kept when there are too many: waived last, then the
+/// most severe first.
+type Rank = (bool, std::cmp::Reverse<Severity>);
+
+fn rank(f: &Finding) -> Rank {
+    (f.suppressed.is_some(), std::cmp::Reverse(f.severity))
+}
+
 /// Which findings become results: all of them, in report order, unless there are more
 /// than `max`; then the most severe, waived ones last, still in report order.
-fn kept<F: Deref<Target = Finding>>(
-    findings: impl IntoIterator<Item = F>,
-    max: usize,
-) -> Vec<usize> {
-    let ranks: Vec<(bool, std::cmp::Reverse<crate::finding::Severity>)> = findings
-        .into_iter()
-        .map(|f| (f.suppressed.is_some(), std::cmp::Reverse(f.severity)))
-        .collect();
+fn kept(ranks: &[Rank], max: usize) -> Vec<usize> {
     let mut idx: Vec<usize> = (0..ranks.len()).collect();
     if ranks.len() <= max {
         return idx;
@@ -543,9 +544,12 @@ pub fn to_value_with(report: &Report, options: &Options) -> Value {
         }
     };
     let uris = Uris::new(options.cwd.as_deref());
-    let fingerprints = fingerprints(report.findings.iter());
+    // One pass for the fingerprints and what decides which findings are kept, one for the
+    // results: a finding made on demand is made once for each.
+    let mut ranks: Vec<Rank> = Vec::with_capacity(report.findings.len());
+    let fingerprints = fingerprints(report.findings.iter().inspect(|f| ranks.push(rank(f))));
     let max = options.max_results.unwrap_or(MAX_RESULTS);
-    let kept = kept(report.findings.iter(), max);
+    let kept = kept(&ranks, max);
     let omitted = report.findings.len() - kept.len();
     let results: Vec<Value> = report
         .findings
@@ -1667,7 +1671,10 @@ pub(crate) mod tests {
             results[1]["partialFingerprints"],
             all["runs"][0]["results"][1]["partialFingerprints"]
         );
-        assert_eq!(kept(r.findings.held(), 10), vec![0, 1, 2, 3]);
+        assert_eq!(
+            kept(&r.findings.held().iter().map(rank).collect::<Vec<_>>(), 10),
+            vec![0, 1, 2, 3]
+        );
     }
 
     #[test]

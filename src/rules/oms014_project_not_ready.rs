@@ -6,7 +6,7 @@ use super::common::need_projects;
 use super::{finding, Context, Outcome};
 use crate::catalog::RuleMeta;
 use crate::facts::{Deployment, Project, ProjectFacts};
-use crate::finding::{Finding, Severity, Subject};
+use crate::finding::{Evidence, Finding, Severity, Subject};
 use crate::findings::{FindingSource, SubjectKey};
 
 fn report(meta: &'static RuleMeta, facts: &ProjectFacts, p: &Project) -> Finding {
@@ -28,9 +28,10 @@ fn report(meta: &'static RuleMeta, facts: &ProjectFacts, p: &Project) -> Finding
             p.name()
         ),
     );
-    f.evidence.insert("status".into(), status.into());
-    f.evidence
-        .insert("table".into(), facts.table.clone().into());
+    f.evidence = Evidence::of([
+        ("status", status.into()),
+        ("table", facts.table.clone().into()),
+    ]);
     f
 }
 
