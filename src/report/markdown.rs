@@ -155,10 +155,8 @@ fn render(report: &Report) -> String {
     let up = &report.upgrade;
     let s = &report.summary;
     let errored = report.checks.iter().filter(|c| c.status == "error").count();
-    let (waived, open): (Vec<Cow<'_, Finding>>, Vec<Cow<'_, Finding>>) = report
-        .findings
-        .iter()
-        .partition(|f| f.suppressed.is_some());
+    let (waived, open): (Vec<Cow<'_, Finding>>, Vec<Cow<'_, Finding>>) =
+        report.findings.iter().partition(|f| f.suppressed.is_some());
 
     // Title and deployment.
     let _ = writeln!(
