@@ -158,17 +158,29 @@ pub fn render(report: &Report, style: &Style) -> String {
         .with_word_separator(textwrap::WordSeparator::AsciiSpace)
         .with_word_splitter(textwrap::WordSplitter::NoHyphenation);
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "omslint {} — upgrade {} ({})\n",
-        report.tool.version,
-        report.upgrade.path.join(" → "),
-        if report.upgrade.path.len() > 2 {
-            "several hops: every hop evaluated, findings name their hop"
-        } else {
-            "one hop"
-        }
-    );
+    let path = report.upgrade.path.join(" → ");
+    let _ = match (report.command, report.rolled_back) {
+        ("verify", true) => writeln!(
+            out,
+            "omslint {} — verify: after the rollback of the upgrade {path}\n",
+            report.tool.version
+        ),
+        ("verify", false) => writeln!(
+            out,
+            "omslint {} — verify: after the upgrade {path}\n",
+            report.tool.version
+        ),
+        _ => writeln!(
+            out,
+            "omslint {} — upgrade {path} ({})\n",
+            report.tool.version,
+            if report.upgrade.path.len() > 2 {
+                "several hops: every hop evaluated, findings name their hop"
+            } else {
+                "one hop"
+            }
+        ),
+    };
     for f in report.findings.iter() {
         render_finding(&mut out, &f, &handler);
     }
@@ -286,4 +298,32 @@ pub fn render(report: &Report, style: &Style) -> String {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The first line says what the run was: the upgrade's precheck, or a verify after
+    /// the upgrade or after its rollback.
+    #[test]
+    fn the_header_says_what_was_checked() {
+        let mut r = crate::report::sarif::tests::sample_report();
+        let style = Style {
+            color: false,
+            width: 100,
+        };
+        let first = |r: &Report| render(r, &style).lines().next().unwrap().to_string();
+        assert_eq!(first(&r), "omslint 0.1.0 — upgrade 3.4.0 → 4.2.3 (one hop)");
+        r.command = "verify";
+        assert_eq!(
+            first(&r),
+            "omslint 0.1.0 — verify: after the upgrade 3.4.0 → 4.2.3"
+        );
+        r.rolled_back = true;
+        assert_eq!(
+            first(&r),
+            "omslint 0.1.0 — verify: after the rollback of the upgrade 3.4.0 → 4.2.3"
+        );
+    }
 }

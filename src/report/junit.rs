@@ -400,8 +400,14 @@ fn drop_root_skipped(xml: String) -> String {
 /// The JUnit XML of `report` with `gate` as the `--fail-on` threshold.
 pub fn render(report: &Report, gate: Severity) -> std::io::Result<String> {
     let suite_name = format!(
-        "omslint upgrade {} → {}",
-        report.upgrade.from, report.upgrade.to
+        "omslint {} {} → {}",
+        match (report.command, report.rolled_back) {
+            ("verify", true) => "verify rollback",
+            ("verify", false) => "verify upgrade",
+            _ => "upgrade",
+        },
+        report.upgrade.from,
+        report.upgrade.to
     );
     let mut suite = TestSuite::new(clean(&suite_name));
     let mut property = |name: &str, value: &str| {
@@ -504,6 +510,7 @@ mod tests {
             summary: Summary::default(),
             findings: findings.into(),
             checks,
+            rolled_back: false,
         }
     }
 
@@ -842,6 +849,35 @@ print(json.dumps({
             vec![],
         );
         assert!(xml_ok_passes(&below));
+    }
+
+    /// The suite's name says what the run was: a lint names the upgrade, a verify says
+    /// it verifies the upgrade or its rollback (Jenkins keeps suites apart by name).
+    #[test]
+    fn the_suite_says_what_was_checked() {
+        let mut r = report(vec![], vec![]);
+        let name = |r: &Report| {
+            let x = xml(r, Severity::Error);
+            let at = x.find("<testsuite name=\"").unwrap() + 17;
+            x[at..at + x[at..].find('"').unwrap()].to_string()
+        };
+        assert!(
+            name(&r).starts_with("omslint upgrade 3.4.0 → "),
+            "{}",
+            name(&r)
+        );
+        r.command = "verify";
+        assert!(
+            name(&r).starts_with("omslint verify upgrade 3.4.0 → "),
+            "{}",
+            name(&r)
+        );
+        r.rolled_back = true;
+        assert!(
+            name(&r).starts_with("omslint verify rollback 3.4.0 → "),
+            "{}",
+            name(&r)
+        );
     }
 
     fn xml_ok_passes(r: &Report) -> bool {

@@ -161,7 +161,8 @@ fn render(report: &Report) -> String {
     // Title and deployment.
     let _ = writeln!(
         out,
-        "# OMS upgrade precheck: {} → {}\n",
+        "# OMS {}: {} → {}\n",
+        report.what(),
         inline(&up.from),
         inline(&up.to)
     );
@@ -342,9 +343,14 @@ fn render(report: &Report) -> String {
         inline(&report.generated_at)
     );
     fenced(&mut out, "sh", &reproduce(report));
-    let mut notes = vec![
-        "Options the report does not record (`--stage`, `--downtime`, `--heartbeat-threshold`, `--schema-map`) must be given again if the original run set them on the command line rather than in its settings file.".to_string(),
-    ];
+    let unrecorded = if report.command == "verify" {
+        "`--downtime`, `--schema-map`"
+    } else {
+        "`--stage`, `--downtime`, `--heartbeat-threshold`, `--schema-map`"
+    };
+    let mut notes = vec![format!(
+        "Options the report does not record ({unrecorded}) must be given again if the original run set them on the command line rather than in its settings file."
+    )];
     if report.inputs.iter().any(|i| i.kind == "metadb") {
         notes.push(
             "The MetaDB password comes from `OMSLINT_METADB_PASSWORD`, `--password-file` or a prompt, never from the command line.".to_string(),
@@ -359,7 +365,7 @@ fn render(report: &Report) -> String {
     out
 }
 
-/// The `omslint lint` command line that reads the same inputs.
+/// The `omslint lint` (or `verify`) command line that reads the same inputs.
 fn reproduce(report: &Report) -> String {
     let mut args: Vec<String> = Vec::new();
     for i in &report.inputs {
@@ -382,8 +388,12 @@ fn reproduce(report: &Report) -> String {
     if !report.upgrade.to.is_empty() {
         args.push(format!("--to {}", sh_quote(&report.upgrade.to)));
     }
+    if report.rolled_back {
+        args.push("--rolled-back".to_string());
+    }
     args.push("--format markdown".to_string());
-    let mut out = String::from("omslint lint");
+    let verify = report.command == "verify";
+    let mut out = format!("omslint {}", if verify { "verify" } else { "lint" });
     for a in args {
         let _ = write!(out, " \\\n  {a}");
     }
@@ -471,6 +481,7 @@ mod tests {
                     hop: None,
                 }])
                 .collect(),
+            rolled_back: false,
         }
     }
 
@@ -677,6 +688,68 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A verify report says what it checked in its title, and reproduces the verify it
+    /// was (after the upgrade, or `--rolled-back`), with the options verify does not
+    /// record; the command parses as omslint's own command line.
+    #[test]
+    fn verify_reports_say_what_they_checked() {
+        use clap::Parser;
+        let mut r = report(vec![]);
+        r.command = "verify";
+        r.inputs.retain(|i| i.kind == "backup-dir");
+        r.inputs[0].path = "backups".into();
+        r.inputs.push(InputEntry {
+            kind: "dump",
+            path: "metadb/rm.sql".into(),
+            sha256: None,
+        });
+        let argv = |md: &str| -> Vec<String> {
+            let start = md.find("```sh\n").unwrap() + 6;
+            let end = start + md[start..].find("```").unwrap();
+            md[start..end]
+                .replace("\\\n", " ")
+                .split_whitespace()
+                .map(str::to_string)
+                .collect()
+        };
+        let md = render(&r);
+        assert!(
+            md.starts_with("# OMS upgrade verification: 2.1.0 → 4.2.3\n"),
+            "{md}"
+        );
+        let words = argv(&md);
+        assert_eq!(
+            words.join(" "),
+            "omslint verify --backup-dir backups --dump metadb/rm.sql --from 2.1.0 --to 4.2.3 --format markdown"
+        );
+        crate::cli::Cli::try_parse_from(&words).unwrap();
+        assert!(
+            md.contains("Options the report does not record (`--downtime`, `--schema-map`)"),
+            "{md}"
+        );
+
+        r.rolled_back = true;
+        let md = render(&r);
+        assert!(
+            md.starts_with("# OMS rollback verification: 2.1.0 → 4.2.3\n"),
+            "{md}"
+        );
+        let words = argv(&md);
+        assert_eq!(words.last().map(String::as_str), Some("markdown"));
+        assert!(words.contains(&"--rolled-back".to_string()), "{words:?}");
+        crate::cli::Cli::try_parse_from(&words).unwrap();
+
+        r.command = "lint";
+        r.rolled_back = false;
+        let md = render(&r);
+        assert!(
+            md.starts_with("# OMS upgrade precheck: 2.1.0 → 4.2.3\n"),
+            "{md}"
+        );
+        assert_eq!(argv(&md)[1], "lint");
+        assert!(md.contains("(`--stage`, `--downtime`, `--heartbeat-threshold`, `--schema-map`)"));
     }
 
     #[test]

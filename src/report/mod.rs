@@ -66,6 +66,11 @@ pub struct Report {
     pub summary: Summary,
     pub findings: Findings,
     pub checks: Vec<CheckResult>,
+    /// `verify --rolled-back`: the deployment after a rollback, checked against its
+    /// backups. Not in the JSON report (SPEC §4 has no such field); the human, Markdown,
+    /// JUnit and SARIF reports say it in their titles and reproduce it.
+    #[serde(skip)]
+    pub rolled_back: bool,
 }
 
 impl Report {
@@ -105,6 +110,17 @@ impl Report {
             summary,
             findings: run.findings,
             checks: run.checks,
+            rolled_back: false,
+        }
+    }
+
+    /// What the run was, for titles: a lint is the upgrade's precheck; a verify checks
+    /// the deployment after the upgrade, or after its rollback.
+    pub fn what(&self) -> &'static str {
+        match (self.command, self.rolled_back) {
+            ("verify", true) => "rollback verification",
+            ("verify", false) => "upgrade verification",
+            _ => "upgrade precheck",
         }
     }
 

@@ -24,7 +24,7 @@
 //!   from (see `fingerprints`): `fixtures/x`, `./fixtures/x` and `/abs/fixtures/x` give
 //!   the same value.
 //! - `automationDetails.id`: `omslint/<from>-<to>/` (the upgrade being prechecked is the
-//!   analysis; GitHub keeps one set of alerts per category, the id up to its last `/`),
+//!   analysis; `omslint-verify/<from>-<to>/` for `verify`, another analysis; GitHub keeps one set of alerts per category, the id up to its last `/`),
 //!   or [`Options::category`]. `github/codeql-action/upload-sarif` fills the id from its
 //!   `category` input only when the file has none, so that input is ignored here: two
 //!   deployments linted for the same upgrade in one repository need their own category
@@ -505,7 +505,14 @@ fn automation_id(report: &Report, options: &Options) -> String {
             }
         }
         _ => format!(
-            "omslint/{}-{}/",
+            "{}/{}-{}/",
+            // A verify is another analysis than the lint of the same upgrade: under the
+            // lint's category its upload would close every lint alert.
+            if report.command == "verify" {
+                "omslint-verify"
+            } else {
+                "omslint"
+            },
             category_part(&report.upgrade.from),
             category_part(&report.upgrade.to)
         ),
@@ -1114,6 +1121,7 @@ pub(crate) mod tests {
                     hop: None,
                 },
             ],
+            rolled_back: false,
         }
     }
 
@@ -1637,6 +1645,14 @@ pub(crate) mod tests {
             ..options()
         };
         assert_eq!(id(&r, &o), "omslint/hz-prod/");
+        // A verify of the same upgrade is another analysis: its upload must not close the
+        // lint's alerts. A category given is still taken as given.
+        let mut v = sample_report();
+        v.command = "verify";
+        assert_eq!(id(&v, &options()), "omslint-verify/3.4.0-4.2.3/");
+        v.rolled_back = true;
+        assert_eq!(id(&v, &options()), "omslint-verify/3.4.0-4.2.3/");
+        assert_eq!(id(&v, &o), "omslint/hz-prod/");
     }
 
     #[test]

@@ -1046,6 +1046,7 @@ fn analyze(args: &VerifyArgs) -> Result<(Report, bool)> {
         run,
     );
     report.command = "verify";
+    report.rolled_back = matches!(opts.mode, Mode::RolledBack);
     Ok((report, check_errors))
 }
 
