@@ -11,7 +11,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::future::try_join_all;
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, OptsBuilder, Row, SslOpts};
 
@@ -535,7 +534,124 @@ async fn read_by_keys(
     Ok(())
 }
 
-async fn read(
+/// The databases' readers meet here between their passes: each hands over the job ids its
+/// first pass found, and the second passes need the projects every `config_job` names.
+struct Meeting {
+    state: std::sync::Mutex<Seats>,
+    all_here: std::sync::Condvar,
+}
+
+struct Seats {
+    waiting_for: usize,
+    ids: FxHashSet<String>,
+    failed: bool,
+    wanted: Option<Arc<FxHashSet<String>>>,
+}
+
+impl Meeting {
+    fn new(readers: usize, ids: FxHashSet<String>) -> Meeting {
+        Meeting {
+            state: std::sync::Mutex::new(Seats {
+                waiting_for: readers,
+                ids,
+                failed: false,
+                wanted: None,
+            }),
+            all_here: std::sync::Condvar::new(),
+        }
+    }
+
+    /// Adds a reader's job ids (`None`: its first pass failed) and waits for the others:
+    /// everyone's ids, or `None` when a reader failed.
+    fn meet(&self, ids: Option<Vec<String>>) -> Option<Arc<FxHashSet<String>>> {
+        use std::sync::PoisonError;
+        let mut seats = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        match ids {
+            Some(ids) => seats.ids.extend(ids),
+            None => seats.failed = true,
+        }
+        seats.waiting_for -= 1;
+        if seats.waiting_for == 0 {
+            seats.wanted = Some(Arc::new(std::mem::take(&mut seats.ids)));
+            self.all_here.notify_all();
+        }
+        while seats.waiting_for > 0 {
+            seats = self
+                .all_here
+                .wait(seats)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        (!seats.failed).then(|| seats.wanted.clone()).flatten()
+    }
+}
+
+/// A reader's place at the meeting: a reader that stops before it met (a panic) still
+/// counts as arrived, failed, so that the others do not wait for it forever.
+struct Seat<'m> {
+    meeting: &'m Meeting,
+    met: bool,
+}
+
+impl Seat<'_> {
+    fn meet(&mut self, ids: Option<Vec<String>>) -> Option<Arc<FxHashSet<String>>> {
+        self.met = true;
+        self.meeting.meet(ids)
+    }
+}
+
+impl Drop for Seat<'_> {
+    fn drop(&mut self) {
+        if !self.met {
+            self.meeting.meet(None);
+        }
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::CheckFailed(format!("cannot start the I/O runtime: {e}")))
+}
+
+/// One database's two passes, on a thread and connection of its own: rows are decoded on
+/// every core while the server streams the other databases. `None` when another
+/// database's reader failed (its error is the one reported).
+fn read_database<'s>(
+    t: &Target,
+    db: &str,
+    tables: &[TableDef],
+    schema: &'s SchemaMap,
+    roles: &HashMap<String, DbRole>,
+    keep: &Arc<JobKeep>,
+    meeting: &Meeting,
+) -> Result<Option<FactsBuilder<'s>>> {
+    let mut seat = Seat {
+        meeting,
+        met: false,
+    };
+    let first = runtime().and_then(|rt| {
+        let pass = rt.block_on(first_pass(t, db, tables, schema, roles, keep))?;
+        Ok((rt, pass))
+    });
+    let ids = first
+        .as_ref()
+        .ok()
+        .map(|(_, (_, b))| b.job_project_ids().map(str::to_string).collect());
+    let wanted = seat.meet(ids);
+    let (rt, (mut conn, mut b)) = first?;
+    let Some(wanted) = wanted else {
+        return Ok(None);
+    };
+    rt.block_on(async {
+        second_pass(t, &mut conn, tables, &mut b, &wanted).await?;
+        // Closing politely is a courtesy to the server; a failure here changes nothing read.
+        let _ = conn.disconnect().await;
+        Ok(Some(b))
+    })
+}
+
+fn read(
     t: &Target,
     schema: &SchemaMap,
     roles: &HashMap<String, DbRole>,
@@ -549,10 +665,12 @@ async fn read(
             "--metadb needs config.yaml: its drc_rm_db, drc_cm_db and drc_cm_heartbeat_db name the databases to read".into(),
         ));
     }
-    let mut conn = connect(t).await?;
-    let defs = table_defs(t, &mut conn, &dbs).await?;
-    preflight(t, &mut conn, &dbs, schema, roles, &defs).await?;
-    drop(conn);
+    let defs = runtime()?.block_on(async {
+        let mut conn = connect(t).await?;
+        let defs = table_defs(t, &mut conn, &dbs).await?;
+        preflight(t, &mut conn, &dbs, schema, roles, &defs).await?;
+        Ok::<_, Error>(defs)
+    })?;
     let per_db: Vec<(String, Vec<TableDef>)> = dbs
         .iter()
         .map(|db| {
@@ -564,33 +682,39 @@ async fn read(
             (db.clone(), tables)
         })
         .collect();
-    let mut passes = try_join_all(
-        per_db
+    let meeting = Meeting::new(
+        per_db.len(),
+        components
             .iter()
-            .map(|(db, tables)| first_pass(t, db, tables, schema, roles, keep)),
-    )
-    .await?;
-    let wanted: FxHashSet<String> = components
-        .iter()
-        .filter_map(|c| c.project_row_needed().map(str::to_string))
-        .chain(
-            passes
-                .iter()
-                .flat_map(|(_, b)| b.job_project_ids().map(str::to_string)),
-        )
-        .collect();
-    let wanted = Arc::new(wanted);
-    try_join_all(
-        passes
-            .iter_mut()
-            .zip(&per_db)
-            .map(|((conn, b), (_, tables))| second_pass(t, conn, tables, b, &wanted)),
-    )
-    .await?;
+            .filter_map(|c| c.project_row_needed().map(str::to_string))
+            .collect(),
+    );
+    let read: Vec<Result<Option<FactsBuilder<'_>>>> = std::thread::scope(|s| {
+        let readers: Vec<_> = per_db
+            .iter()
+            .map(|(db, tables)| {
+                let meeting = &meeting;
+                s.spawn(move || read_database(t, db, tables, schema, roles, keep, meeting))
+            })
+            .collect();
+        readers
+            .into_iter()
+            .map(|r| {
+                r.join().unwrap_or_else(|_| {
+                    Err(Error::CheckFailed(
+                        "a MetaDB reader stopped unexpectedly".into(),
+                    ))
+                })
+            })
+            .collect()
+    });
+    // The first error in database order, whichever reader met it first.
+    let mut builders = Vec::with_capacity(read.len());
+    for r in read {
+        builders.extend(r?);
+    }
     let mut metadb = MetaDb::default();
-    for (conn, b) in passes {
-        // Closing politely is a courtesy to the server; a failure here changes nothing read.
-        let _ = conn.disconnect().await;
+    for b in builders {
         metadb.merge(b.finish());
     }
     Ok(metadb)
@@ -604,9 +728,51 @@ pub fn read_live(
     components: &[Component],
     keep: &Arc<JobKeep>,
 ) -> Result<MetaDb> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::CheckFailed(format!("cannot start the I/O runtime: {e}")))?;
-    rt.block_on(read(t, schema, roles, components, keep))
+    read(t, schema, roles, components, keep)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every reader leaves the meeting with everyone's ids; when one failed (or stopped
+    /// before it met), every reader leaves with none, and none waits forever.
+    #[test]
+    fn readers_meet_between_passes() {
+        let base: FxHashSet<String> = ["c".to_string()].into_iter().collect();
+        let meeting = Meeting::new(3, base.clone());
+        let got: Vec<Option<Arc<FxHashSet<String>>>> = std::thread::scope(|s| {
+            let hs: Vec<_> = ["a", "b", "a"]
+                .into_iter()
+                .map(|id| {
+                    let meeting = &meeting;
+                    s.spawn(move || meeting.meet(Some(vec![id.to_string()])))
+                })
+                .collect();
+            hs.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let all: FxHashSet<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
+        for w in &got {
+            assert_eq!(w.as_deref(), Some(&all));
+        }
+
+        let meeting = Meeting::new(3, base);
+        let got: Vec<Option<Arc<FxHashSet<String>>>> = std::thread::scope(|s| {
+            let ok = s.spawn(|| meeting.meet(Some(vec!["a".into()])));
+            let failed = s.spawn(|| meeting.meet(None));
+            let stopped = s.spawn(|| {
+                let _seat = Seat {
+                    meeting: &meeting,
+                    met: false,
+                };
+                None
+            });
+            vec![
+                ok.join().unwrap(),
+                failed.join().unwrap(),
+                stopped.join().unwrap(),
+            ]
+        });
+        assert!(got.iter().all(Option::is_none), "{got:?}");
+    }
 }
