@@ -74,7 +74,7 @@ pub fn need_tables(ctx: &Context<'_>, facts: &[TableFact]) -> Result<(), Outcome
     tables_readable(ctx.deployment, ctx.schema, facts).map_err(Outcome::Error)
 }
 
-/// [`need_tables`] outside a rule (the source version is read before the rules run).
+/// `need_tables` outside a rule (the source version is read before the rules run).
 pub fn tables_readable(
     d: &crate::facts::Deployment,
     schema: &SchemaMap,

@@ -27,7 +27,7 @@ use crate::schema_map::SchemaMap;
 /// Every source the command line names, after a snapshot directory has been expanded.
 #[derive(Debug, Default, Clone)]
 pub struct SourceList {
-    /// (path, regions/<dir> name)
+    /// (path, `regions/<dir>` name)
     pub configs: Vec<(PathBuf, Option<String>)>,
     pub dumps: Vec<PathBuf>,
     pub components: Vec<PathBuf>,
