@@ -156,22 +156,25 @@ impl Findings {
     /// Held and made findings of a run; `held` need not be sorted.
     pub fn new(mut held: Vec<Finding>, made: Vec<Made>) -> Findings {
         let mut made: Vec<Made> = made.into_iter().filter(|m| !m.is_empty()).collect();
+        // Stable: sources of one code stay in the order given.
         made.sort_by_key(|m| m.code);
         // Two sources of one code, or held findings of a made code, could not keep report
-        // order part by part: those are made now and held.
+        // order part by part: every source of such a code is made now and held, in the
+        // order given, so that equal findings keep it through the stable sort.
         let mut kept: Vec<Made> = Vec::with_capacity(made.len());
-        for m in made {
-            let shared = kept.last().is_some_and(|k| k.code == m.code)
-                || held.iter().any(|f| f.code == m.code);
-            if shared {
-                held.extend(m.into_vec());
-            } else {
-                kept.push(m);
+        let mut sources = made.into_iter().peekable();
+        while let Some(m) = sources.next() {
+            let mut group = vec![m];
+            while let Some(next) = sources.next_if(|n| n.code == group[0].code) {
+                group.push(next);
             }
-        }
-        for i in (0..kept.len()).rev() {
-            if held.iter().any(|f| f.code == kept[i].code) {
-                held.extend(kept.remove(i).into_vec());
+            let code = group[0].code;
+            if group.len() == 1 && !held.iter().any(|f| f.code == code) {
+                kept.extend(group);
+            } else {
+                for m in group {
+                    held.extend(m.into_vec());
+                }
             }
         }
         sort_findings(&mut held);
@@ -477,6 +480,40 @@ mod tests {
         );
         f.retain_codes(|c| c != "OMS014");
         assert_eq!(f.len(), 1);
+    }
+
+    /// Two sources of one code are made and held in the order given: findings equal
+    /// but for their severity keep the order of a stable sort of both.
+    #[test]
+    fn two_sources_of_one_code_keep_their_order() {
+        struct One(Severity);
+        impl FindingSource for One {
+            fn len(&self) -> usize {
+                1
+            }
+            fn subject(&self, _: usize) -> SubjectKey<'_> {
+                SubjectKey {
+                    kind: "project",
+                    id: "p1",
+                    name: Some("name of p1"),
+                    project_id: None,
+                }
+            }
+            fn make(&self, _: usize) -> Finding {
+                let mut f = finding("OMS014", "p1", "m");
+                f.severity = self.0;
+                f
+            }
+        }
+        let f = Findings::new(
+            Vec::new(),
+            vec![
+                Made::new("OMS014", Arc::new(One(Severity::Warning))).unwrap(),
+                Made::new("OMS014", Arc::new(One(Severity::Error))).unwrap(),
+            ],
+        );
+        let got: Vec<Severity> = f.iter().map(|f| f.severity).collect();
+        assert_eq!(got, [Severity::Warning, Severity::Error]);
     }
 
     /// A made code that held findings also have is made and held, in order.

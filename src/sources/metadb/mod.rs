@@ -561,6 +561,19 @@ impl Meeting {
         }
     }
 
+    /// A reader that never started: counted as arrived and failed, without waiting.
+    fn meet_absent(&self) {
+        let mut seats = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        seats.failed = true;
+        seats.waiting_for -= 1;
+        if seats.waiting_for == 0 {
+            self.all_here.notify_all();
+        }
+    }
+
     /// Adds a reader's job ids (`None`: its first pass failed) and waits for the others:
     /// everyone's ids, or `None` when a reader failed.
     fn meet(&self, ids: Option<Vec<String>>) -> Option<Arc<FxHashSet<String>>> {
@@ -694,13 +707,23 @@ fn read(
             .iter()
             .map(|(db, tables)| {
                 let meeting = &meeting;
-                s.spawn(move || read_database(t, db, tables, schema, roles, keep, meeting))
+                std::thread::Builder::new()
+                    .spawn_scoped(s, move || {
+                        read_database(t, db, tables, schema, roles, keep, meeting)
+                    })
+                    .map_err(|e| {
+                        // Its seat counts as failed: the others must not wait for it.
+                        meeting.meet_absent();
+                        Error::CheckFailed(format!(
+                            "cannot start a thread to read database {db}: {e}"
+                        ))
+                    })
             })
             .collect();
         readers
             .into_iter()
             .map(|r| {
-                r.join().unwrap_or_else(|_| {
+                r?.join().unwrap_or_else(|_| {
                     Err(Error::CheckFailed(
                         "a MetaDB reader stopped unexpectedly".into(),
                     ))
@@ -774,5 +797,14 @@ mod tests {
             ]
         });
         assert!(got.iter().all(Option::is_none), "{got:?}");
+
+        // A reader whose thread could not start: the others leave, empty-handed.
+        let meeting = Meeting::new(2, FxHashSet::default());
+        let got = std::thread::scope(|s| {
+            let ok = s.spawn(|| meeting.meet(Some(vec!["a".into()])));
+            meeting.meet_absent();
+            ok.join().unwrap()
+        });
+        assert!(got.is_none());
     }
 }
