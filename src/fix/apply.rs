@@ -327,9 +327,6 @@ pub fn apply_sql(t: &Target, plan: &Plan<'_>, rollback_file: &Path) -> Result<us
     }
     failpoint_pause();
     let (_, rollback) = script(plan);
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::CheckFailed(format!("cannot start the I/O runtime: {e}")))?;
+    let rt = metadb::runtime()?;
     rt.block_on(apply_sql_async(t, plan, rollback_file, &rollback))
 }

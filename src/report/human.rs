@@ -10,7 +10,7 @@ use miette::{
     Severity as MSeverity,
 };
 
-use super::Report;
+use super::{Report, RunKind};
 use crate::escape::terminal::visible;
 use crate::finding::{Finding, Severity};
 
@@ -159,18 +159,18 @@ pub fn render(report: &Report, style: &Style) -> String {
         .with_word_splitter(textwrap::WordSplitter::NoHyphenation);
     let mut out = String::new();
     let path = report.upgrade.path.join(" → ");
-    let _ = match (report.command, report.rolled_back) {
-        ("verify", true) => writeln!(
+    let _ = match report.run_kind() {
+        RunKind::AfterRollback => writeln!(
             out,
             "omslint {} — verify: after the rollback of the upgrade {path}\n",
             report.tool.version
         ),
-        ("verify", false) => writeln!(
+        RunKind::AfterUpgrade => writeln!(
             out,
             "omslint {} — verify: after the upgrade {path}\n",
             report.tool.version
         ),
-        _ => writeln!(
+        RunKind::Precheck => writeln!(
             out,
             "omslint {} — upgrade {path} ({})\n",
             report.tool.version,

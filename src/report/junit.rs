@@ -34,7 +34,7 @@ use std::io::Write;
 
 use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestSuite};
 
-use super::Report;
+use super::{Report, RunKind};
 use crate::finding::{Finding, HopRef, Severity};
 
 /// How one check ends up in the XML.
@@ -401,10 +401,10 @@ fn drop_root_skipped(xml: String) -> String {
 pub fn render(report: &Report, gate: Severity) -> std::io::Result<String> {
     let suite_name = format!(
         "omslint {} {} → {}",
-        match (report.command, report.rolled_back) {
-            ("verify", true) => "verify rollback",
-            ("verify", false) => "verify upgrade",
-            _ => "upgrade",
+        match report.run_kind() {
+            RunKind::AfterRollback => "verify rollback",
+            RunKind::AfterUpgrade => "verify upgrade",
+            RunKind::Precheck => "upgrade",
         },
         report.upgrade.from,
         report.upgrade.to

@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::Write;
 
-use super::Report;
+use super::{Report, RunKind};
 use crate::escape::markdown::{code, fenced, inline, paragraph};
 use crate::escape::shell::quote as sh_quote;
 use crate::finding::{Applicability, Finding, Fix, Severity};
@@ -162,7 +162,11 @@ fn render(report: &Report) -> String {
     let _ = writeln!(
         out,
         "# OMS {}: {} → {}\n",
-        report.what(),
+        match report.run_kind() {
+            RunKind::Precheck => "upgrade precheck",
+            RunKind::AfterUpgrade => "upgrade verification",
+            RunKind::AfterRollback => "rollback verification",
+        },
         inline(&up.from),
         inline(&up.to)
     );

@@ -54,6 +54,15 @@ pub struct Summary {
     pub checks_skipped: usize,
 }
 
+/// A lint is the upgrade's precheck; a verify checks the deployment after the upgrade,
+/// or after its rollback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunKind {
+    Precheck,
+    AfterUpgrade,
+    AfterRollback,
+}
+
 #[derive(Debug, Serialize)]
 pub struct Report {
     pub schema_version: u32,
@@ -114,13 +123,12 @@ impl Report {
         }
     }
 
-    /// What the run was, for titles: a lint is the upgrade's precheck; a verify checks
-    /// the deployment after the upgrade, or after its rollback.
-    pub fn what(&self) -> &'static str {
+    /// What the run was: each format words it its own way in its title.
+    pub fn run_kind(&self) -> RunKind {
         match (self.command, self.rolled_back) {
-            ("verify", true) => "rollback verification",
-            ("verify", false) => "upgrade verification",
-            _ => "upgrade precheck",
+            ("verify", true) => RunKind::AfterRollback,
+            ("verify", false) => RunKind::AfterUpgrade,
+            _ => RunKind::Precheck,
         }
     }
 

@@ -88,10 +88,7 @@ pub fn scan(unit: &Unit, v: &mut dyn TableVisitor, hashed: bool) -> Result<Scann
             })
         }
         Unit::Live(db) => {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|e| Error::CheckFailed(format!("cannot start the I/O runtime: {e}")))?;
+            let rt = metadb::runtime()?;
             rt.block_on(scan_live(db, v))?;
             Ok(Scanned::default())
         }
@@ -238,10 +235,7 @@ pub struct LiveView {
 /// has that information_schema does not show, asks the server whether it exists: a
 /// table hidden by missing grants is a check error, never "absent".
 pub fn prepare_live(t: &Target, wanted: &[(String, Vec<String>)]) -> Result<LiveView> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::CheckFailed(format!("cannot start the I/O runtime: {e}")))?;
+    let rt = metadb::runtime()?;
     rt.block_on(prepare(t, wanted))
 }
 

@@ -432,18 +432,25 @@ async fn count_rows(t: &Target, conn: &mut Conn, def: &TableDef) -> Result<u64> 
         .unwrap_or(0))
 }
 
+/// What every database's reader reads with.
+#[derive(Clone, Copy)]
+struct Readers<'a, 's> {
+    t: &'a Target,
+    schema: &'s SchemaMap,
+    roles: &'a HashMap<String, DbRole>,
+    keep: &'a Arc<JobKeep>,
+}
+
 /// One database: its own connection and builder, first pass.
 async fn first_pass<'s>(
-    t: &Target,
+    r: Readers<'_, 's>,
     db: &str,
     defs: &[TableDef],
-    schema: &'s SchemaMap,
-    roles: &HashMap<String, DbRole>,
-    keep: &Arc<JobKeep>,
 ) -> Result<(Conn, FactsBuilder<'s>)> {
+    let t = r.t;
     let mut conn = connect(t).await?;
-    let mut b = FactsBuilder::new(schema, roles.clone());
-    b.judge_components(Arc::clone(keep));
+    let mut b = FactsBuilder::new(r.schema, r.roles.clone());
+    b.judge_components(Arc::clone(r.keep));
     // `OMSLINT_READ_AGAIN_ALL=1`: every project row streams past again, as for a server
     // without `CRC32()`; the test that holds selecting by key to it compares both.
     if std::env::var_os("OMSLINT_READ_AGAIN_ALL").is_some_and(|v| v == "1") {
@@ -620,7 +627,8 @@ impl Drop for Seat<'_> {
     }
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
+/// The I/O runtime one thread's MetaDB work runs on.
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -631,12 +639,9 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 /// every core while the server streams the other databases. `None` when another
 /// database's reader failed (its error is the one reported).
 fn read_database<'s>(
-    t: &Target,
+    r: Readers<'_, 's>,
     db: &str,
     tables: &[TableDef],
-    schema: &'s SchemaMap,
-    roles: &HashMap<String, DbRole>,
-    keep: &Arc<JobKeep>,
     meeting: &Meeting,
 ) -> Result<Option<FactsBuilder<'s>>> {
     let mut seat = Seat {
@@ -644,7 +649,7 @@ fn read_database<'s>(
         met: false,
     };
     let first = runtime().and_then(|rt| {
-        let pass = rt.block_on(first_pass(t, db, tables, schema, roles, keep))?;
+        let pass = rt.block_on(first_pass(r, db, tables))?;
         Ok((rt, pass))
     });
     let ids = first
@@ -657,7 +662,7 @@ fn read_database<'s>(
         return Ok(None);
     };
     rt.block_on(async {
-        second_pass(t, &mut conn, tables, &mut b, &wanted).await?;
+        second_pass(r.t, &mut conn, tables, &mut b, &wanted).await?;
         // Closing politely is a courtesy to the server; a failure here changes nothing read.
         let _ = conn.disconnect().await;
         Ok(Some(b))
@@ -702,15 +707,19 @@ fn read(
             .filter_map(|c| c.project_row_needed().map(str::to_string))
             .collect(),
     );
+    let readers = Readers {
+        t,
+        schema,
+        roles,
+        keep,
+    };
     let read: Vec<Result<Option<FactsBuilder<'_>>>> = std::thread::scope(|s| {
         let readers: Vec<_> = per_db
             .iter()
             .map(|(db, tables)| {
                 let meeting = &meeting;
                 std::thread::Builder::new()
-                    .spawn_scoped(s, move || {
-                        read_database(t, db, tables, schema, roles, keep, meeting)
-                    })
+                    .spawn_scoped(s, move || read_database(readers, db, tables, meeting))
                     .map_err(|e| {
                         // Its seat counts as failed: the others must not wait for it.
                         meeting.meet_absent();
