@@ -119,6 +119,17 @@ fn logged(db: &MariaDb, text: &str) -> usize {
     n.trim().parse().unwrap()
 }
 
+/// The connections (general log thread ids) of omslint's statements that are `LIKE`
+/// `pattern`.
+fn connections(db: &MariaDb, pattern: &str) -> Vec<String> {
+    db.sql(&format!(
+        "SELECT DISTINCT thread_id FROM mysql.general_log WHERE user_host LIKE 'lint%' AND command_type = 'Query' AND argument LIKE '{pattern}' ORDER BY thread_id"
+    ))
+    .lines()
+    .map(str::to_string)
+    .collect()
+}
+
 #[test]
 fn live_rows_selected_by_key_report_what_a_whole_pass_reports() {
     let (db, case, names, work) = seeded("read-again-live");
@@ -166,6 +177,15 @@ fn live_rows_selected_by_key_report_what_a_whole_pass_reports() {
         (crc_reads, whole_reads),
         (1, 1),
         "one pass, then rows by key"
+    );
+    // The rows by key were asked for early, on a connection of their own, while the
+    // connection that read the table whole read on.
+    let by_key = connections(&db, "%CRC32(%");
+    let first = connections(&db, "SELECT %oms_project`");
+    assert_eq!(by_key.len(), 1, "{by_key:?}");
+    assert!(
+        !first.is_empty() && !first.contains(&by_key[0]),
+        "{by_key:?} {first:?}"
     );
     let (all, crc_reads, whole_reads) = live(true);
     assert_eq!((crc_reads, whole_reads), (0, 2), "two passes");

@@ -377,6 +377,9 @@ pub struct ProjectAggregator {
     /// Before rows were read by key: how many candidates and referenced projects there
     /// were (what is dropped if they must be read in a full pass after all).
     keyed_from: Option<(usize, usize)>,
+    /// The name hashes two rows or more share, once found (`likely_key_crcs` finds them
+    /// before `plan_again` needs them).
+    dups: Option<FxHashSet<u32>>,
 }
 
 /// What the second look at the rows is for. A look for late `wanted` projects only has
@@ -466,6 +469,7 @@ impl ProjectAggregator {
             candidates: Vec::new(),
             pending: FxHashMap::default(),
             keyed_from: None,
+            dups: None,
         }
     }
 
@@ -582,7 +586,7 @@ impl ProjectAggregator {
         keyed: bool,
     ) -> Again {
         self.wanted = wanted;
-        let dup_hashes = self.duplicate_names();
+        let dup_hashes = self.dups.take().unwrap_or_else(|| self.duplicate_names());
         let used: FxHashSet<u32> = self.live_source.union(&self.live_sink).copied().collect();
         let flagged =
             |pred: &dyn Fn(&DataSource) -> bool, among: &FxHashSet<u32>| -> FxHashSet<Vec<u8>> {
@@ -648,22 +652,46 @@ impl ProjectAggregator {
         }
     }
 
+    /// The places of the non-DELETED rows whose name hashes are in `dups`.
+    fn collided<'a>(&'a self, dups: &'a FxHashSet<u32>) -> impl Iterator<Item = usize> + 'a {
+        (0..self.rows.len()).filter(|&i| !self.is_deleted(i) && dups.contains(&self.name_at(i)))
+    }
+
+    /// The CRC-32s of the ids of the rows whose name hashes collided, sorted and distinct:
+    /// `KeyFilter::id_crcs`. `None` when there are none, or too many to ask for.
+    fn collided_crcs(&self, dups: &FxHashSet<u32>) -> Option<Vec<u32>> {
+        let mut id_crcs: Vec<u32> = self.collided(dups).map(|i| self.id_at(i)).collect();
+        id_crcs.sort_unstable();
+        id_crcs.dedup();
+        (!id_crcs.is_empty() && id_crcs.len() <= KEYS_MAX).then_some(id_crcs)
+    }
+
+    /// As soon as the table's first pass is over: the `KeyFilter::id_crcs` a live MetaDB
+    /// will most likely be asked for (unless flagged data sources or too many keys make
+    /// the rows stream past again), for the reader to ask for those rows while it reads
+    /// the other tables. `None` when no name hashes collided, or there are too many.
+    pub fn likely_key_crcs(&mut self) -> Option<Vec<u32>> {
+        if self.dups.is_none() {
+            self.dups = Some(self.duplicate_names());
+        }
+        self.collided_crcs(self.dups.as_ref()?)
+    }
+
     /// The keys of the rows to read again (`Again::Keys`), or `None` when there are too
     /// many to ask for.
     fn plan_keys(&mut self, second: &SecondPass) -> Option<KeyFilter> {
         let mut pending: FxHashMap<u64, u32> = FxHashMap::default();
-        let mut id_crcs = Vec::new();
-        for i in 0..self.rows.len() {
-            if !self.is_deleted(i) && second.dup_hashes.contains(&self.name_at(i)) {
-                *pending.entry(self.rows[i]).or_insert(0) += 1;
-                id_crcs.push(self.id_at(i));
-            }
+        for i in self.collided(&second.dup_hashes) {
+            *pending.entry(self.rows[i]).or_insert(0) += 1;
         }
-        id_crcs.sort_unstable();
-        id_crcs.dedup();
+        let id_crcs = if pending.is_empty() {
+            Vec::new()
+        } else {
+            self.collided_crcs(&second.dup_hashes)?
+        };
         let mut ids: Vec<String> = self.wanted.iter().cloned().collect();
         ids.sort_unstable();
-        if id_crcs.len() > KEYS_MAX || ids.len() > KEYS_MAX {
+        if ids.len() > KEYS_MAX {
             return None;
         }
         self.pending = pending;
@@ -856,6 +884,12 @@ mod tests {
             for r in rows {
                 agg.push(&row(r.0, r.1, r.2));
             }
+            // What a live reader asks for early, before the plan.
+            let early = if way == 2 {
+                agg.likely_key_crcs()
+            } else {
+                None
+            };
             match agg.plan_again(&BTreeMap::new(), Arc::clone(&wanted), way == 0, way == 2) {
                 Again::Nothing => {}
                 Again::AllRows => {
@@ -874,6 +908,7 @@ mod tests {
                 }
                 Again::Keys(k) => {
                     assert_eq!(way, 2);
+                    assert_eq!(early.as_deref().unwrap_or_default(), k.id_crcs.as_slice());
                     let crc = |r: &(&str, &str, &str)| crc32fast::hash(r.0.as_bytes());
                     for r in rows.iter().filter(|r| k.id_crcs.contains(&crc(r))) {
                         agg.push_again(&row(r.0, r.1, r.2));
@@ -931,12 +966,17 @@ mod tests {
         for r in rows {
             agg.push(&row(r.0, r.1, r.2));
         }
+        let mut crcs = vec![crc32fast::hash(b"p1"), crc32fast::hash(b"p2")];
+        crcs.sort_unstable();
+        assert_eq!(
+            agg.likely_key_crcs().as_ref(),
+            Some(&crcs),
+            "asked for early"
+        );
         let Again::Keys(k) = agg.plan_again(&BTreeMap::new(), Arc::clone(&wanted), false, true)
         else {
             panic!("a live source reads by key");
         };
-        let mut crcs = vec![crc32fast::hash(b"p1"), crc32fast::hash(b"p2")];
-        crcs.sort_unstable();
         assert_eq!(k.id_crcs, crcs, "the DELETED row is not asked for");
         assert_eq!(k.ids, ["p4"]);
         // p2 does not come back.

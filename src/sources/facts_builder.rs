@@ -418,6 +418,23 @@ impl<'s> FactsBuilder<'s> {
         }
     }
 
+    /// Right after a project table's first pass on a live MetaDB (before `table_done`):
+    /// its id column and the CRC-32s of the ids its second pass will most likely ask for
+    /// (`ProjectAggregator::likely_key_crcs`), so the reader can ask for those rows while
+    /// it reads the other tables. Only when the data sources were read first: else the
+    /// rows on flagged ones are looked for in a pass over every row.
+    pub fn early_keys(&mut self) -> Option<(usize, Vec<u32>)> {
+        if self.second_pass {
+            return None;
+        }
+        let side = self.current_side()?;
+        if !side.keyed || side.inline_datasources.is_none() {
+            return None;
+        }
+        let id = side.cols.id?;
+        Some((id, side.agg.likely_key_crcs()?))
+    }
+
     /// The table being read again was read whole.
     pub fn again_done(&mut self) {
         if let Some(side) = self.current_side() {

@@ -345,6 +345,82 @@ async fn stream_rows(
     stream_rows_where(t, conn, def, b, "", None).await
 }
 
+/// The statement that selects the columns `read` (positions in `def`) of the rows
+/// `condition` (a `WHERE` clause, or empty for all) selects.
+fn select_sql(def: &TableDef, read: &[usize], condition: &str) -> String {
+    let cols = read
+        .iter()
+        .filter_map(|&i| def.columns.get(i))
+        .map(|c| sql::ident(&c.name))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "SELECT {cols} FROM {}{condition}",
+        sql::table(def.database.as_deref(), &def.name)
+    )
+}
+
+/// The columns of `def` its rows are read for (the largest tables have more); the others
+/// read as NULL in their places.
+fn columns_read(def: &TableDef, b: &mut FactsBuilder<'_>) -> Vec<usize> {
+    b.columns_read()
+        .unwrap_or_else(|| (0..def.columns.len()).collect())
+}
+
+fn cannot_read(def: &TableDef) -> String {
+    format!(
+        "cannot read {}.{}",
+        def.database.as_deref().unwrap_or(""),
+        def.name
+    )
+}
+
+/// Tables of up to this many columns have their rows handed over without an allocation
+/// (the project tables and `config_job`, millions of rows, have 7 to 10).
+const ON_STACK: usize = 16;
+
+/// One row of a statement `select_sql(def, read, …)` made, into the builder.
+fn feed(row: &Row, def: &TableDef, read: &[usize], b: &mut FactsBuilder<'_>) {
+    let columns = def.columns.len();
+    // A text result's values are bytes or NULL.
+    let text = (0..row.len()).all(|k| {
+        matches!(
+            row.as_ref(k),
+            Some(mysql_async::Value::Bytes(_) | mysql_async::Value::NULL) | None
+        )
+    });
+    if text && columns <= ON_STACK {
+        let mut values: [Value<'_>; ON_STACK] = std::array::from_fn(|_| Value::Null);
+        for (k, &i) in read.iter().enumerate() {
+            if let (Some(mysql_async::Value::Bytes(bytes)), Some(slot)) =
+                (row.as_ref(k), values.get_mut(i))
+            {
+                *slot = Value::Text(Cow::Borrowed(bytes));
+            }
+        }
+        b.row(&values[..columns]);
+        return;
+    }
+    let scratch: Vec<Option<Vec<u8>>> = (0..row.len())
+        .map(|i| match row.as_ref(i) {
+            Some(mysql_async::Value::Bytes(_)) | Some(mysql_async::Value::NULL) | None => None,
+            Some(v) => Some(v.as_sql(true).trim_matches('\'').as_bytes().to_vec()),
+        })
+        .collect();
+    let mut values: Vec<Value<'_>> = vec![Value::Null; columns];
+    for (k, &i) in read.iter().enumerate() {
+        let v = match (row.as_ref(k), &scratch[k]) {
+            (Some(mysql_async::Value::Bytes(bytes)), _) => Value::Text(Cow::Borrowed(bytes)),
+            (_, Some(s)) => Value::Number(s),
+            _ => Value::Null,
+        };
+        if let Some(slot) = values.get_mut(i) {
+            *slot = v;
+        }
+    }
+    b.row(&values);
+}
+
 /// Streams the rows `condition` (a `WHERE` clause, or empty for all) selects; rows whose
 /// column `skip.0` has a CRC-32 in `skip.1` (sorted) are passed over.
 async fn stream_rows_where(
@@ -355,27 +431,9 @@ async fn stream_rows_where(
     condition: &str,
     skip: Option<(usize, &[u32])>,
 ) -> Result<u64> {
-    // Only the columns the rows are read for are asked for (the largest tables have more);
-    // the others read as NULL in their places.
-    let read: Vec<usize> = b
-        .columns_read()
-        .unwrap_or_else(|| (0..def.columns.len()).collect());
-    let cols = read
-        .iter()
-        .filter_map(|&i| def.columns.get(i))
-        .map(|c| sql::ident(&c.name))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let read = columns_read(def, b);
     let skip = skip.and_then(|(at, crcs)| read.iter().position(|&i| i == at).map(|p| (p, crcs)));
-    let q = format!(
-        "SELECT {cols} FROM {}{condition}",
-        sql::table(def.database.as_deref(), &def.name)
-    );
-    let what = format!(
-        "cannot read {}.{}",
-        def.database.as_deref().unwrap_or(""),
-        def.name
-    );
+    let q = select_sql(def, &read, condition);
     let mut count = 0u64;
     let read_rows = async {
         let mut result = conn.query_iter(q).await?;
@@ -389,34 +447,51 @@ async fn stream_rows_where(
                     }
                 }
                 count += 1;
-                let scratch: Vec<Option<Vec<u8>>> = (0..row.len())
-                    .map(|i| match row.as_ref(i) {
-                        Some(mysql_async::Value::Bytes(_))
-                        | Some(mysql_async::Value::NULL)
-                        | None => None,
-                        Some(v) => Some(v.as_sql(true).trim_matches('\'').as_bytes().to_vec()),
-                    })
-                    .collect();
-                let mut values: Vec<Value<'_>> = vec![Value::Null; def.columns.len()];
-                for (k, &i) in read.iter().enumerate() {
-                    let v = match (row.as_ref(k), &scratch[k]) {
-                        (Some(mysql_async::Value::Bytes(bytes)), _) => {
-                            Value::Text(Cow::Borrowed(bytes))
-                        }
-                        (_, Some(s)) => Value::Number(s),
-                        _ => Value::Null,
-                    };
-                    if let Some(slot) = values.get_mut(i) {
-                        *slot = v;
-                    }
-                }
-                b.row(&values);
+                feed(&row, def, &read, b);
             })
             .await?;
         result.drop_result().await
     };
-    with_timeout(t, t.query_timeout_s, &what, read_rows).await?;
+    with_timeout(t, t.query_timeout_s, &cannot_read(def), read_rows).await?;
     Ok(count)
+}
+
+/// `WHERE CRC32(id) IN (…)`: the rows whose ids have these CRC-32s.
+fn crc_condition(id_col: &str, crcs: &[u32]) -> String {
+    let list: Vec<String> = crcs.iter().map(u32::to_string).collect();
+    format!(" WHERE CRC32({id_col}) IN ({})", list.join(","))
+}
+
+/// The rows of a project table whose name hashes collided, asked for on a connection of
+/// their own as soon as the table's first pass is over (`FactsBuilder::early_keys`), while
+/// the first connection reads on: the server finds them (a scan of the table) alongside.
+/// Its second pass takes them when it asks for the same keys (`read_by_keys`); if it
+/// does not, or this failed, the rows are asked for then, as without it.
+struct Early {
+    table: (Option<String>, String),
+    crcs: Vec<u32>,
+    rows: tokio::task::JoinHandle<Result<Vec<Row>>>,
+}
+
+/// Asks early for the rows of the project table just read (`Early`), if its second pass
+/// will most likely ask for some by key. Call before `table_done`.
+fn ask_early(t: &Target, def: &TableDef, b: &mut FactsBuilder<'_>) -> Option<Early> {
+    let (id, crcs) = b.early_keys()?;
+    let id_col = sql::ident(&def.columns.get(id)?.name);
+    let q = select_sql(def, &columns_read(def, b), &crc_condition(&id_col, &crcs));
+    let what = cannot_read(def);
+    let t = t.clone();
+    let rows = tokio::spawn(async move {
+        let mut conn = connect(&t).await?;
+        let rows = with_timeout(&t, t.query_timeout_s, &what, conn.query(q)).await?;
+        let _ = conn.disconnect().await;
+        Ok(rows)
+    });
+    Some(Early {
+        table: (def.database.clone(), def.name.clone()),
+        crcs,
+        rows,
+    })
 }
 
 async fn count_rows(t: &Target, conn: &mut Conn, def: &TableDef) -> Result<u64> {
@@ -446,7 +521,7 @@ async fn first_pass<'s>(
     r: Readers<'_, 's>,
     db: &str,
     defs: &[TableDef],
-) -> Result<(Conn, FactsBuilder<'s>)> {
+) -> Result<(Conn, FactsBuilder<'s>, Vec<Early>)> {
     let t = r.t;
     let mut conn = connect(t).await?;
     let mut b = FactsBuilder::new(r.schema, r.roles.clone());
@@ -458,16 +533,21 @@ async fn first_pass<'s>(
     }
     b.begin_source(None);
     b.database(db);
+    let mut early = Vec::new();
     for def in defs {
         let rows = match b.table(def) {
-            Interest::Rows => stream_rows(t, &mut conn, def, &mut b).await?,
+            Interest::Rows => {
+                let rows = stream_rows(t, &mut conn, def, &mut b).await?;
+                early.extend(ask_early(t, def, &mut b));
+                rows
+            }
             Interest::CountOnly => count_rows(t, &mut conn, def).await?,
             Interest::Skip => 0,
         };
         b.table_done(def, rows);
     }
     b.end_first_pass();
-    Ok((conn, b))
+    Ok((conn, b, early))
 }
 
 async fn second_pass(
@@ -476,6 +556,7 @@ async fn second_pass(
     defs: &[TableDef],
     b: &mut FactsBuilder<'_>,
     wanted: &Arc<FxHashSet<String>>,
+    early: &mut Vec<Early>,
 ) -> Result<()> {
     if !b.needs_second_pass(wanted) {
         return Ok(());
@@ -486,7 +567,10 @@ async fn second_pass(
             match b.again_filter() {
                 Some((id, keys)) => {
                     // A server that cannot (a function it lacks) is read whole instead.
-                    if read_by_keys(t, conn, def, b, id, &keys).await.is_err() {
+                    if read_by_keys(t, conn, def, b, id, &keys, early)
+                        .await
+                        .is_err()
+                    {
                         b.keys_failed();
                     }
                 }
@@ -524,14 +608,33 @@ async fn read_by_keys(
     b: &mut FactsBuilder<'_>,
     id: usize,
     keys: &KeyFilter,
+    early: &mut Vec<Early>,
 ) -> Result<()> {
     let Some(id_col) = def.columns.get(id).map(|c| sql::ident(&c.name)) else {
         return Err(Error::Usage(format!("{}: no id column", def.name)));
     };
     if !keys.id_crcs.is_empty() {
-        let list: Vec<String> = keys.id_crcs.iter().map(u32::to_string).collect();
-        let condition = format!(" WHERE CRC32({id_col}) IN ({})", list.join(","));
-        stream_rows_where(t, conn, def, b, &condition, None).await?;
+        let table = (def.database.clone(), def.name.clone());
+        let asked = early
+            .iter()
+            .position(|e| e.table == table && e.crcs == keys.id_crcs)
+            .map(|at| early.swap_remove(at));
+        let rows = match asked {
+            Some(e) => e.rows.await.ok().and_then(|r| r.ok()),
+            None => None,
+        };
+        match rows {
+            Some(rows) => {
+                let read = columns_read(def, b);
+                for row in &rows {
+                    feed(row, def, &read, b);
+                }
+            }
+            None => {
+                let condition = crc_condition(&id_col, &keys.id_crcs);
+                stream_rows_where(t, conn, def, b, &condition, None).await?;
+            }
+        }
     }
     for ids in keys.ids.chunks(IDS_PER_STATEMENT) {
         let list: Vec<String> = ids.iter().map(|i| sql::literal(i)).collect();
@@ -655,14 +758,20 @@ fn read_database<'s>(
     let ids = first
         .as_ref()
         .ok()
-        .map(|(_, (_, b))| b.job_project_ids().map(str::to_string).collect());
+        .map(|(_, (_, b, _))| b.job_project_ids().map(str::to_string).collect());
     let wanted = seat.meet(ids);
-    let (rt, (mut conn, mut b)) = first?;
+    let (rt, (mut conn, mut b, mut early)) = first?;
     let Some(wanted) = wanted else {
         return Ok(None);
     };
     rt.block_on(async {
-        second_pass(r.t, &mut conn, tables, &mut b, &wanted).await?;
+        second_pass(r.t, &mut conn, tables, &mut b, &wanted, &mut early).await?;
+        // Rows asked for early that the second pass did not take (it read every row
+        // again instead): their connections are closed before the runtime goes.
+        for e in early {
+            e.rows.abort();
+            let _ = e.rows.await;
+        }
         // Closing politely is a courtesy to the server; a failure here changes nothing read.
         let _ = conn.disconnect().await;
         Ok(Some(b))
