@@ -839,11 +839,18 @@ impl<'s> FactsBuilder<'s> {
 
     /// The MetaDB facts, once every pass is done.
     pub fn finish(mut self) -> MetaDb {
-        if let Some(side) = self.projects.take() {
-            self.metadb.projects = side.agg.finish();
+        // The two tables' name sets are sorted on both cores: this is on the run's
+        // critical path, after the last pass.
+        let finish = |side: Option<ProjectSide>| side.map(|s| s.agg.finish());
+        let (projects, sync_projects) = rayon::join(
+            || finish(self.projects.take()),
+            || finish(self.sync_projects.take()),
+        );
+        if let Some(p) = projects {
+            self.metadb.projects = p;
         }
-        if let Some(side) = self.sync_projects.take() {
-            self.metadb.sync_projects = side.agg.finish();
+        if let Some(p) = sync_projects {
+            self.metadb.sync_projects = p;
         }
         let summarized = self.jobs.finish_jobs();
         self.metadb.summarized_jobs.merge(summarized);
