@@ -368,8 +368,9 @@ pub struct ProjectAggregator {
     inline: Option<Flagged>,
     ds_ids: FxHashMap<Box<[u8]>, u32>,
     ds_names: Vec<String>,
-    live_source: FxHashSet<u32>,
-    live_sink: FxHashSet<u32>,
+    /// Per data source (by its place in `ds_names`): whether a live project reads from it
+    /// (`SOURCE`), writes to it (`SINK`). A flag a row, not a set insert.
+    ds_live: Vec<u8>,
     wanted: Arc<FxHashSet<String>>,
     second: Option<SecondPass>,
     /// Rows whose name hashes collided, for `split_exact`.
@@ -449,6 +450,10 @@ pub struct KeyFilter {
     pub ids: Vec<String>,
 }
 
+/// `ProjectAggregator::ds_live` flags.
+const SOURCE: u8 = 1;
+const SINK: u8 = 2;
+
 /// Past this many keys of either kind a live MetaDB streams every row again instead: one
 /// statement holds the CRC-32s, and the ids go a few hundred to a statement.
 const KEYS_MAX: usize = 20_000;
@@ -464,8 +469,7 @@ impl ProjectAggregator {
             inline: None,
             ds_ids: FxHashMap::default(),
             ds_names: Vec::new(),
-            live_source: FxHashSet::default(),
-            live_sink: FxHashSet::default(),
+            ds_live: Vec::new(),
             wanted: Arc::default(),
             second: None,
             candidates: Vec::new(),
@@ -482,6 +486,7 @@ impl ProjectAggregator {
         }
         let i = self.ds_names.len() as u32;
         self.ds_names.push(super::utf8::lossy(ds).into_owned());
+        self.ds_live.push(0);
         self.ds_ids.insert(ds.into(), i);
         Some(i)
     }
@@ -512,10 +517,10 @@ impl ProjectAggregator {
         }
         if class != StatusClass::Released {
             if let Some(i) = self.intern(row.source_ds) {
-                self.live_source.insert(i);
+                self.ds_live[i as usize] |= SOURCE;
             }
             if let Some(i) = self.intern(row.sink_ds) {
-                self.live_sink.insert(i);
+                self.ds_live[i as usize] |= SINK;
             }
             if let Some(f) = &self.inline {
                 let on = |set: &FxHashSet<Vec<u8>>, d: Option<&[u8]>| {
@@ -532,6 +537,15 @@ impl ProjectAggregator {
         if class == StatusClass::NotReady {
             self.facts.not_ready.push(row.to_project());
         }
+    }
+
+    /// The data sources live projects use on `side` (`SOURCE`, `SINK`, or either).
+    fn live_ds(&self, side: u8) -> impl Iterator<Item = &str> {
+        self.ds_names
+            .iter()
+            .zip(&self.ds_live)
+            .filter(move |(_, live)| *live & side != 0)
+            .map(|(name, _)| name.as_str())
     }
 
     fn is_deleted(&self, place: usize) -> bool {
@@ -589,24 +603,20 @@ impl ProjectAggregator {
     ) -> Again {
         self.wanted = wanted;
         let dup_hashes = self.dups.take().unwrap_or_else(|| self.duplicate_names());
-        let used: FxHashSet<u32> = self.live_source.union(&self.live_sink).copied().collect();
-        let flagged =
-            |pred: &dyn Fn(&DataSource) -> bool, among: &FxHashSet<u32>| -> FxHashSet<Vec<u8>> {
-                among
-                    .iter()
-                    .filter_map(|&i| self.ds_names.get(i as usize))
-                    .filter(|id| datasources.get(*id).is_some_and(pred))
-                    .map(|id| id.as_bytes().to_vec())
-                    .collect()
-            };
+        let flagged = |pred: &dyn Fn(&DataSource) -> bool, side: u8| -> FxHashSet<Vec<u8>> {
+            self.live_ds(side)
+                .filter(|id| datasources.get(*id).is_some_and(pred))
+                .map(|id| id.as_bytes().to_vec())
+                .collect()
+        };
         // Rows using a flagged data source were kept as they passed when the data sources
         // were known then; else they are looked for in a pass over every row.
         let (logproxy, datahub) = if self.inline.is_some() {
             Default::default()
         } else {
             (
-                flagged(&|d| d.use_log_proxy, &self.live_source),
-                flagged(&is_datahub, &used),
+                flagged(&|d| d.use_log_proxy, SOURCE),
+                flagged(&is_datahub, SOURCE | SINK),
             )
         };
         let all_rows = !logproxy.is_empty() || !datahub.is_empty() || !by_place;
@@ -794,9 +804,8 @@ impl ProjectAggregator {
     }
 
     pub fn finish(mut self) -> ProjectFacts {
-        let name = |i: &u32| self.ds_names.get(*i as usize).cloned();
-        self.facts.live_source_ds = self.live_source.iter().filter_map(name).collect();
-        self.facts.live_sink_ds = self.live_sink.iter().filter_map(name).collect();
+        self.facts.live_source_ds = self.live_ds(SOURCE).map(str::to_string).collect();
+        self.facts.live_sink_ds = self.live_ds(SINK).map(str::to_string).collect();
         let candidates = std::mem::take(&mut self.candidates);
         self.split_exact(candidates);
         // The per-row words become the name set in place: DELETED rows out, each word
