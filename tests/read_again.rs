@@ -4,8 +4,9 @@
 //! (`OMSLINT_READ_AGAIN_ALL=1`): the reports must be the same byte for byte, on real
 //! mariadb-dump output cut into many INSERTs, one row per INSERT, and with column lists
 //! (where reading by place is not done at all). A live MetaDB selects those rows again by
-//! key instead of streaming every row a second time; the same holds it to the whole pass,
-//! including on a server whose `CRC32()` sees other bytes than it sends.
+//! id (or, without a temporary file to keep ids in, by the CRC-32s of their ids) instead of
+//! streaming every row a second time; the same holds it to the whole pass, including on
+//! ids stored as latin1 and ids that are not UTF-8 at all.
 
 mod common;
 
@@ -119,17 +120,6 @@ fn logged(db: &MariaDb, text: &str) -> usize {
     n.trim().parse().unwrap()
 }
 
-/// The connections (general log thread ids) of omslint's statements that are `LIKE`
-/// `pattern`.
-fn connections(db: &MariaDb, pattern: &str) -> Vec<String> {
-    db.sql(&format!(
-        "SELECT DISTINCT thread_id FROM mysql.general_log WHERE user_host LIKE 'lint%' AND command_type = 'Query' AND argument LIKE '{pattern}' ORDER BY thread_id"
-    ))
-    .lines()
-    .map(str::to_string)
-    .collect()
-}
-
 #[test]
 fn live_rows_selected_by_key_report_what_a_whole_pass_reports() {
     let (db, case, names, work) = seeded("read-again-live");
@@ -155,12 +145,14 @@ fn live_rows_selected_by_key_report_what_a_whole_pass_reports() {
     .iter()
     .map(|s| s.to_string())
     .collect();
-    // (report, statements selecting by CRC32, statements reading the project table whole)
-    let live = |all: bool| {
+    // (report, statements selecting by CRC32, statements selecting by id, statements
+    // reading the project table whole). `tmp`: the TMPDIR omslint runs with.
+    let live = |all: bool, tmp: Option<&str>| {
         db.sql("TRUNCATE mysql.general_log");
         let env = [
             ("OMSLINT_METADB_PASSWORD", Some("pw")),
             ("OMSLINT_READ_AGAIN_ALL", all.then_some("1")),
+            ("TMPDIR", tmp),
         ];
         let out = common::scenarios::run_with_env(&dir, &args, &env);
         assert!(out.code == 1, "exit {}: {}", out.code, out.stderr);
@@ -169,27 +161,20 @@ fn live_rows_selected_by_key_report_what_a_whole_pass_reports() {
         let whole = logged(&db, "oms_project`")
             - logged(&db, "oms_project` WHERE")
             - logged(&db, "oms_project` LIMIT 0");
-        (out, logged(&db, "CRC32("), whole)
+        let by_id = logged(&db, "oms_project` WHERE `id` IN (");
+        (out, logged(&db, "CRC32("), by_id, whole)
     };
+    let counts = |r: &(Out, usize, usize, usize)| (r.1, r.2, r.3);
 
-    let (keys, crc_reads, whole_reads) = live(false);
-    assert_eq!(
-        (crc_reads, whole_reads),
-        (1, 1),
-        "one pass, then rows by key"
-    );
-    // The rows by key were asked for early, on a connection of their own, while the
-    // connection that read the table whole read on.
-    let by_key = connections(&db, "%CRC32(%");
-    let first = connections(&db, "SELECT %oms_project`");
-    assert_eq!(by_key.len(), 1, "{by_key:?}");
-    assert!(
-        !first.is_empty() && !first.contains(&by_key[0]),
-        "{by_key:?} {first:?}"
-    );
-    let (all, crc_reads, whole_reads) = live(true);
-    assert_eq!((crc_reads, whole_reads), (0, 2), "two passes");
-    assert!(keys.stdout == all.stdout, "the reports differ");
+    // The rows whose names may be duplicates (about 2,600 of them) and the projects the
+    // components name are asked for by id, a few hundred to a statement: the ids were kept
+    // in a temporary file as the rows streamed.
+    let keys = live(false, None);
+    assert_eq!(counts(&keys), (0, 6, 1), "one pass, then rows by id");
+    let all = live(true, None);
+    assert_eq!(counts(&all), (0, 0, 2), "two passes");
+    let keys = keys.0;
+    assert!(keys.stdout == all.0.stdout, "the reports differ");
     assert!(
         count(&keys, "OMS003") > 900,
         "{} OMS003",
@@ -200,10 +185,19 @@ fn live_rows_selected_by_key_report_what_a_whole_pass_reports() {
         "{} OMS005",
         count(&keys, "OMS005")
     );
+    // No temporary file can be made: the rows are selected by the CRC-32s of their ids
+    // (one statement), the projects the components name by id.
+    let no_tmp = work.join("no-such-dir");
+    let crcs = live(false, Some(no_tmp.to_str().unwrap()));
+    let (n_crc, n_id, n_whole) = counts(&crcs);
+    assert_eq!((n_crc, n_whole), (1, 1), "by CRC-32, no second pass");
+    assert!((1..6).contains(&n_id), "{n_id} statements by id");
+    assert!(crcs.0.stdout == all.0.stdout, "the reports differ");
 
-    // Ids in a latin1 column with a letter outside ASCII: the server's CRC32() reads the
-    // stored latin1 bytes, omslint's the UTF-8 it is sent. The rows asked for by key do
-    // not all come back, and the table is read whole after all.
+    // Ids in a latin1 column with a letter outside ASCII: sent back as the UTF-8 they
+    // came as, the server finds them all, where the CRC-32 its CRC32() computes (of the
+    // stored latin1 bytes) is not the one omslint computes of the UTF-8 it was sent: that
+    // way the rows do not all come back, and the table is read whole after all.
     db.sql(&format!(
         "ALTER TABLE `{rm}`.oms_project MODIFY id VARCHAR(64) CHARACTER SET latin1 NOT NULL;
          UPDATE `{rm}`.oms_project SET id = CONCAT('\u{e9}', id) WHERE id LIKE '%1' OR id LIKE '%4'"
@@ -212,19 +206,38 @@ fn live_rows_selected_by_key_report_what_a_whole_pass_reports() {
         "SELECT COUNT(*) FROM `{rm}`.oms_project WHERE CRC32(id) <> CRC32(CONVERT(id USING utf8mb4))"
     ));
     assert!(differ.trim().parse::<u32>().unwrap() > 500, "{differ}");
-    let (keys, crc_reads, whole_reads) = live(false);
+    let keys = live(false, None);
+    assert_eq!(counts(&keys), (0, 6, 1), "rows by id, no second pass");
+    let all = live(true, None);
+    assert!(keys.0.stdout == all.0.stdout, "the reports differ");
+    let crcs = live(false, Some(no_tmp.to_str().unwrap()));
     assert_eq!(
-        (crc_reads, whole_reads),
+        (crcs.1, crcs.3),
         (1, 2),
-        "rows by key, then a whole pass"
+        "rows by CRC-32, then a whole pass"
     );
-    let (all, _, _) = live(true);
-    assert!(keys.stdout == all.stdout, "the reports differ");
+    assert!(crcs.0.stdout == all.0.stdout, "the reports differ");
     assert!(
-        count(&keys, "OMS003") > 900,
+        count(&keys.0, "OMS003") > 900,
         "{} OMS003",
-        count(&keys, "OMS003")
+        count(&keys.0, "OMS003")
     );
-    assert!(keys.stdout.contains("\u{e9}p_"));
+    assert!(keys.0.stdout.contains("\u{e9}p_"));
+
+    // Ids that are not UTF-8 (a binary column): what omslint can send back does not find
+    // them, and the table is read whole after all.
+    db.sql(&format!(
+        "ALTER TABLE `{rm}`.oms_project MODIFY id VARBINARY(64) NOT NULL;
+         UPDATE `{rm}`.oms_project SET id = CONCAT(X'FF', id) WHERE id LIKE '%2'"
+    ));
+    let keys = live(false, None);
+    assert_eq!((keys.1, keys.3), (0, 2), "rows by id, then a whole pass");
+    let all = live(true, None);
+    assert!(keys.0.stdout == all.0.stdout, "the reports differ");
+    assert!(
+        count(&keys.0, "OMS003") > 900,
+        "{} OMS003",
+        count(&keys.0, "OMS003")
+    );
     let _ = std::fs::remove_dir_all(&work);
 }

@@ -380,9 +380,6 @@ pub struct ProjectAggregator {
     /// Before rows were read by key: how many candidates and referenced projects there
     /// were (what is dropped if they must be read in a full pass after all).
     keyed_from: Option<(usize, usize)>,
-    /// The name hashes two rows or more share, once found (`likely_key_crcs` finds them
-    /// before `plan_again` needs them).
-    dups: Option<FxHashSet<u32>>,
 }
 
 /// What the second look at the rows is for. A look for late `wanted` projects only has
@@ -446,8 +443,23 @@ pub enum Again {
 pub struct KeyFilter {
     /// Sorted, distinct.
     pub id_crcs: Vec<u32>,
+    /// The places (ascending) of the rows `id_crcs` selects: a source that kept the ids
+    /// by place (`IdSpill`) asks for these rows by id instead (`KeyFilter::by_ids`).
+    pub places: Vec<u32>,
     /// Sorted, distinct.
     pub ids: Vec<String>,
+}
+
+impl KeyFilter {
+    /// The rows at `places` asked for by their ids (`ids_at_places`, in the order of
+    /// `places`) rather than by the CRC-32s of their ids.
+    pub fn by_ids(&mut self, ids_at_places: Vec<String>) {
+        self.ids.extend(ids_at_places);
+        self.ids.sort_unstable();
+        self.ids.dedup();
+        self.id_crcs.clear();
+        self.places.clear();
+    }
 }
 
 /// `ProjectAggregator::ds_live` flags.
@@ -475,7 +487,6 @@ impl ProjectAggregator {
             candidates: Vec::new(),
             pending: FxHashMap::default(),
             keyed_from: None,
-            dups: None,
         }
     }
 
@@ -602,7 +613,7 @@ impl ProjectAggregator {
         keyed: bool,
     ) -> Again {
         self.wanted = wanted;
-        let dup_hashes = self.dups.take().unwrap_or_else(|| self.duplicate_names());
+        let dup_hashes = self.duplicate_names();
         let flagged = |pred: &dyn Fn(&DataSource) -> bool, side: u8| -> FxHashSet<Vec<u8>> {
             self.live_ds(side)
                 .filter(|id| datasources.get(*id).is_some_and(pred))
@@ -664,51 +675,33 @@ impl ProjectAggregator {
         }
     }
 
-    /// The places of the non-DELETED rows whose name hashes are in `dups`.
-    fn collided<'a>(&'a self, dups: &'a FxHashSet<u32>) -> impl Iterator<Item = usize> + 'a {
-        (0..self.rows.len()).filter(|&i| !self.is_deleted(i) && dups.contains(&self.name_at(i)))
-    }
-
-    /// The CRC-32s of the ids of the rows whose name hashes collided, sorted and distinct:
-    /// `KeyFilter::id_crcs`. `None` when there are none, or too many to ask for.
-    fn collided_crcs(&self, dups: &FxHashSet<u32>) -> Option<Vec<u32>> {
-        let mut id_crcs: Vec<u32> = self.collided(dups).map(|i| self.id_at(i)).collect();
-        id_crcs.sort_unstable();
-        id_crcs.dedup();
-        (!id_crcs.is_empty() && id_crcs.len() <= KEYS_MAX).then_some(id_crcs)
-    }
-
-    /// As soon as the table's first pass is over: the `KeyFilter::id_crcs` a live MetaDB
-    /// will most likely be asked for (unless flagged data sources or too many keys make
-    /// the rows stream past again), for the reader to ask for those rows while it reads
-    /// the other tables. `None` when no name hashes collided, or there are too many.
-    pub fn likely_key_crcs(&mut self) -> Option<Vec<u32>> {
-        if self.dups.is_none() {
-            self.dups = Some(self.duplicate_names());
-        }
-        self.collided_crcs(self.dups.as_ref()?)
-    }
-
     /// The keys of the rows to read again (`Again::Keys`), or `None` when there are too
     /// many to ask for.
     fn plan_keys(&mut self, second: &SecondPass) -> Option<KeyFilter> {
         let mut pending: FxHashMap<u64, u32> = FxHashMap::default();
-        for i in self.collided(&second.dup_hashes) {
-            *pending.entry(self.rows[i]).or_insert(0) += 1;
+        let mut places = Vec::new();
+        let mut id_crcs = Vec::new();
+        for i in 0..self.rows.len() {
+            if !self.is_deleted(i) && second.dup_hashes.contains(&self.name_at(i)) {
+                *pending.entry(self.rows[i]).or_insert(0) += 1;
+                places.push(i as u32);
+                id_crcs.push(self.id_at(i));
+            }
         }
-        let id_crcs = if pending.is_empty() {
-            Vec::new()
-        } else {
-            self.collided_crcs(&second.dup_hashes)?
-        };
+        id_crcs.sort_unstable();
+        id_crcs.dedup();
         let mut ids: Vec<String> = self.wanted.iter().cloned().collect();
         ids.sort_unstable();
-        if ids.len() > KEYS_MAX {
+        if places.len() > KEYS_MAX || ids.len() > KEYS_MAX {
             return None;
         }
         self.pending = pending;
         self.keyed_from = Some((self.candidates.len(), self.facts.referenced.len()));
-        Some(KeyFilter { id_crcs, ids })
+        Some(KeyFilter {
+            id_crcs,
+            places,
+            ids,
+        })
     }
 
     /// After the rows asked for by key were read: whether every one came back. If one did
@@ -885,7 +878,8 @@ mod tests {
         let wanted: Arc<FxHashSet<String>> =
             Arc::new(wanted.iter().map(|s| s.to_string()).collect());
         // 0: by place (a dump); 1: every row again; 2: by key (a live MetaDB), the server
-        // played by selecting rows on the CRC-32 of their ids, then on their ids.
+        // played by selecting rows on the CRC-32 of their ids, then on their ids; 3: by key,
+        // the ids of the rows at the places asked for read back (`IdSpill`), all by id.
         let run = |way: u8| {
             let facts = ProjectFacts {
                 name_collation: Some(collation.into()),
@@ -895,13 +889,7 @@ mod tests {
             for r in rows {
                 agg.push(&row(r.0, r.1, r.2));
             }
-            // What a live reader asks for early, before the plan.
-            let early = if way == 2 {
-                agg.likely_key_crcs()
-            } else {
-                None
-            };
-            match agg.plan_again(&BTreeMap::new(), Arc::clone(&wanted), way == 0, way == 2) {
+            match agg.plan_again(&BTreeMap::new(), Arc::clone(&wanted), way == 0, way >= 2) {
                 Again::Nothing => {}
                 Again::AllRows => {
                     assert_eq!(way, 1);
@@ -917,9 +905,14 @@ mod tests {
                         agg.push_again(&row(r.0, r.1, r.2));
                     }
                 }
-                Again::Keys(k) => {
-                    assert_eq!(way, 2);
-                    assert_eq!(early.as_deref().unwrap_or_default(), k.id_crcs.as_slice());
+                Again::Keys(mut k) => {
+                    assert!(way >= 2);
+                    assert!(k.places.len() >= k.id_crcs.len());
+                    if way == 3 {
+                        let at = k.places.iter().map(|&p| rows[p as usize].0.to_string());
+                        k.by_ids(at.collect());
+                        assert!(k.id_crcs.is_empty() && k.places.is_empty());
+                    }
                     let crc = |r: &(&str, &str, &str)| crc32fast::hash(r.0.as_bytes());
                     for r in rows.iter().filter(|r| k.id_crcs.contains(&crc(r))) {
                         agg.push_again(&row(r.0, r.1, r.2));
@@ -935,9 +928,10 @@ mod tests {
             }
             agg.finish()
         };
-        let (place, all, keys) = (run(0), run(1), run(2));
+        let (place, all, keys, by_ids) = (run(0), run(1), run(2), run(3));
         // Every fact alike (ProjectFacts has no PartialEq: rules never compare them).
         assert_eq!(format!("{keys:?}"), format!("{all:?}"));
+        assert_eq!(format!("{by_ids:?}"), format!("{all:?}"));
         let ids = |g: &Vec<Vec<Project>>| -> Vec<Vec<String>> {
             g.iter()
                 .map(|g| g.iter().map(|p| p.id().to_string()).collect())
@@ -979,16 +973,12 @@ mod tests {
         }
         let mut crcs = vec![crc32fast::hash(b"p1"), crc32fast::hash(b"p2")];
         crcs.sort_unstable();
-        assert_eq!(
-            agg.likely_key_crcs().as_ref(),
-            Some(&crcs),
-            "asked for early"
-        );
         let Again::Keys(k) = agg.plan_again(&BTreeMap::new(), Arc::clone(&wanted), false, true)
         else {
             panic!("a live source reads by key");
         };
         assert_eq!(k.id_crcs, crcs, "the DELETED row is not asked for");
+        assert_eq!(k.places, [0, 1], "by place too");
         assert_eq!(k.ids, ["p4"]);
         // p2 does not come back.
         agg.push_again(&row("p1", "dup", "RUNNING"));

@@ -24,6 +24,7 @@ use crate::facts::{
 };
 use crate::schema_map::{SchemaMap, TableFact};
 use crate::sources::dump::{self, Interest, TableDef, Value};
+use crate::sources::id_spill::IdSpill;
 
 struct ProjectSide {
     agg: ProjectAggregator,
@@ -44,6 +45,8 @@ struct ProjectSide {
     again: Again,
     /// How many data sources there were when the rows began, if they were read by then.
     inline_datasources: Option<usize>,
+    /// A live table's ids by place, so that the rows to read again are asked for by id.
+    spill: Option<IdSpill>,
 }
 
 /// Every this many rows a project table notes where a row starts.
@@ -344,6 +347,18 @@ impl<'s> FactsBuilder<'s> {
             side.again = side
                 .agg
                 .plan_again(ds, Arc::clone(wanted), side.by_place, side.keyed);
+            // The rows whose names may be duplicates, asked for by id when their ids were
+            // kept (primary-key lookups) rather than by a scan for their ids' CRC-32s.
+            if let (Again::Keys(k), Some(mut spill)) = (&mut side.again, side.spill.take()) {
+                if let Some(ids) = spill.ids_at(&k.places) {
+                    k.by_ids(
+                        ids.iter()
+                            .map(|id| String::from_utf8_lossy(id).into_owned())
+                            .collect(),
+                    );
+                }
+            }
+            side.spill = None;
             needed |= side.again != Again::Nothing;
         }
         needed
@@ -416,23 +431,6 @@ impl<'s> FactsBuilder<'s> {
             Again::Keys(k) => Some((side.cols.id?, k.clone())),
             _ => None,
         }
-    }
-
-    /// Right after a project table's first pass on a live MetaDB (before `table_done`):
-    /// its id column and the CRC-32s of the ids its second pass will most likely ask for
-    /// (`ProjectAggregator::likely_key_crcs`), so the reader can ask for those rows while
-    /// it reads the other tables. Only when the data sources were read first: else the
-    /// rows on flagged ones are looked for in a pass over every row.
-    pub fn early_keys(&mut self) -> Option<(usize, Vec<u32>)> {
-        if self.second_pass {
-            return None;
-        }
-        let side = self.current_side()?;
-        if !side.keyed || side.inline_datasources.is_none() {
-            return None;
-        }
-        let id = side.cols.id?;
-        Some((id, side.agg.likely_key_crcs()?))
     }
 
     /// The table being read again was read whole.
@@ -666,6 +664,7 @@ impl<'s> FactsBuilder<'s> {
         if inline_datasources.is_some() {
             agg.flag_inline(Flagged::of(&self.metadb.datasources));
         }
+        let keyed = self.keyed_reads && self.current_path.is_none();
         let side = ProjectSide {
             agg,
             cols: pcols,
@@ -674,9 +673,10 @@ impl<'s> FactsBuilder<'s> {
             marks: Vec::new(),
             insert_begins: false,
             by_place: true,
-            keyed: self.keyed_reads && self.current_path.is_none(),
+            keyed,
             again: Again::Nothing,
             inline_datasources,
+            spill: if keyed { IdSpill::new() } else { None },
         };
         if kind == ProjectKind::Migration {
             self.projects = Some(side);
@@ -740,6 +740,9 @@ impl<'s> FactsBuilder<'s> {
                         }
                         Some(_) => {}
                         None => side.by_place = false,
+                    }
+                    if let Some(spill) = side.spill.as_mut() {
+                        spill.push(row.id);
                     }
                     side.insert_begins = false;
                     side.rows = side.rows.saturating_add(1);

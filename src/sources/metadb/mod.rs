@@ -462,38 +462,6 @@ fn crc_condition(id_col: &str, crcs: &[u32]) -> String {
     format!(" WHERE CRC32({id_col}) IN ({})", list.join(","))
 }
 
-/// The rows of a project table whose name hashes collided, asked for on a connection of
-/// their own as soon as the table's first pass is over (`FactsBuilder::early_keys`), while
-/// the first connection reads on: the server finds them (a scan of the table) alongside.
-/// Its second pass takes them when it asks for the same keys (`read_by_keys`); if it
-/// does not, or this failed, the rows are asked for then, as without it.
-struct Early {
-    table: (Option<String>, String),
-    crcs: Vec<u32>,
-    rows: tokio::task::JoinHandle<Result<Vec<Row>>>,
-}
-
-/// Asks early for the rows of the project table just read (`Early`), if its second pass
-/// will most likely ask for some by key. Call before `table_done`.
-fn ask_early(t: &Target, def: &TableDef, b: &mut FactsBuilder<'_>) -> Option<Early> {
-    let (id, crcs) = b.early_keys()?;
-    let id_col = sql::ident(&def.columns.get(id)?.name);
-    let q = select_sql(def, &columns_read(def, b), &crc_condition(&id_col, &crcs));
-    let what = cannot_read(def);
-    let t = t.clone();
-    let rows = tokio::spawn(async move {
-        let mut conn = connect(&t).await?;
-        let rows = with_timeout(&t, t.query_timeout_s, &what, conn.query(q)).await?;
-        let _ = conn.disconnect().await;
-        Ok(rows)
-    });
-    Some(Early {
-        table: (def.database.clone(), def.name.clone()),
-        crcs,
-        rows,
-    })
-}
-
 async fn count_rows(t: &Target, conn: &mut Conn, def: &TableDef) -> Result<u64> {
     let q = format!(
         "SELECT COUNT(*) FROM {}",
@@ -521,7 +489,7 @@ async fn first_pass<'s>(
     r: Readers<'_, 's>,
     db: &str,
     defs: &[TableDef],
-) -> Result<(Conn, FactsBuilder<'s>, Vec<Early>)> {
+) -> Result<(Conn, FactsBuilder<'s>)> {
     let t = r.t;
     let mut conn = connect(t).await?;
     let mut b = FactsBuilder::new(r.schema, r.roles.clone());
@@ -533,21 +501,16 @@ async fn first_pass<'s>(
     }
     b.begin_source(None);
     b.database(db);
-    let mut early = Vec::new();
     for def in defs {
         let rows = match b.table(def) {
-            Interest::Rows => {
-                let rows = stream_rows(t, &mut conn, def, &mut b).await?;
-                early.extend(ask_early(t, def, &mut b));
-                rows
-            }
+            Interest::Rows => stream_rows(t, &mut conn, def, &mut b).await?,
             Interest::CountOnly => count_rows(t, &mut conn, def).await?,
             Interest::Skip => 0,
         };
         b.table_done(def, rows);
     }
     b.end_first_pass();
-    Ok((conn, b, early))
+    Ok((conn, b))
 }
 
 async fn second_pass(
@@ -556,7 +519,6 @@ async fn second_pass(
     defs: &[TableDef],
     b: &mut FactsBuilder<'_>,
     wanted: &Arc<FxHashSet<String>>,
-    early: &mut Vec<Early>,
 ) -> Result<()> {
     if !b.needs_second_pass(wanted) {
         return Ok(());
@@ -567,10 +529,7 @@ async fn second_pass(
             match b.again_filter() {
                 Some((id, keys)) => {
                     // A server that cannot (a function it lacks) is read whole instead.
-                    if read_by_keys(t, conn, def, b, id, &keys, early)
-                        .await
-                        .is_err()
-                    {
+                    if read_by_keys(t, conn, def, b, id, &keys).await.is_err() {
                         b.keys_failed();
                     }
                 }
@@ -598,9 +557,11 @@ async fn second_pass(
 /// Ids to a statement when project rows are selected by id.
 const IDS_PER_STATEMENT: usize = 500;
 
-/// The project rows to read again, selected by their keys (`KeyFilter`): one statement
-/// for the CRC-32s of the ids of rows whose names may be duplicates, then the ids
-/// components point at, a few hundred at a time. A row both select is read once.
+/// The project rows to read again, selected by their keys (`KeyFilter`): the ids of the
+/// rows whose names may be duplicates (kept by place, `IdSpill`) and of the projects
+/// components point at, a few hundred at a time; when the ids by place could not be
+/// kept, one statement selects those rows by the CRC-32s of their ids first (a scan of
+/// the table). A row both select is read once.
 async fn read_by_keys(
     t: &Target,
     conn: &mut Conn,
@@ -608,33 +569,13 @@ async fn read_by_keys(
     b: &mut FactsBuilder<'_>,
     id: usize,
     keys: &KeyFilter,
-    early: &mut Vec<Early>,
 ) -> Result<()> {
     let Some(id_col) = def.columns.get(id).map(|c| sql::ident(&c.name)) else {
         return Err(Error::Usage(format!("{}: no id column", def.name)));
     };
     if !keys.id_crcs.is_empty() {
-        let table = (def.database.clone(), def.name.clone());
-        let asked = early
-            .iter()
-            .position(|e| e.table == table && e.crcs == keys.id_crcs)
-            .map(|at| early.swap_remove(at));
-        let rows = match asked {
-            Some(e) => e.rows.await.ok().and_then(|r| r.ok()),
-            None => None,
-        };
-        match rows {
-            Some(rows) => {
-                let read = columns_read(def, b);
-                for row in &rows {
-                    feed(row, def, &read, b);
-                }
-            }
-            None => {
-                let condition = crc_condition(&id_col, &keys.id_crcs);
-                stream_rows_where(t, conn, def, b, &condition, None).await?;
-            }
-        }
+        let condition = crc_condition(&id_col, &keys.id_crcs);
+        stream_rows_where(t, conn, def, b, &condition, None).await?;
     }
     for ids in keys.ids.chunks(IDS_PER_STATEMENT) {
         let list: Vec<String> = ids.iter().map(|i| sql::literal(i)).collect();
@@ -758,20 +699,14 @@ fn read_database<'s>(
     let ids = first
         .as_ref()
         .ok()
-        .map(|(_, (_, b, _))| b.job_project_ids().map(str::to_string).collect());
+        .map(|(_, (_, b))| b.job_project_ids().map(str::to_string).collect());
     let wanted = seat.meet(ids);
-    let (rt, (mut conn, mut b, mut early)) = first?;
+    let (rt, (mut conn, mut b)) = first?;
     let Some(wanted) = wanted else {
         return Ok(None);
     };
     rt.block_on(async {
-        second_pass(r.t, &mut conn, tables, &mut b, &wanted, &mut early).await?;
-        // Rows asked for early that the second pass did not take (it read every row
-        // again instead): their connections are closed before the runtime goes.
-        for e in early {
-            e.rows.abort();
-            let _ = e.rows.await;
-        }
+        second_pass(r.t, &mut conn, tables, &mut b, &wanted).await?;
         // Closing politely is a courtesy to the server; a failure here changes nothing read.
         let _ = conn.disconnect().await;
         Ok(Some(b))
