@@ -10,6 +10,7 @@ pub mod job_keep;
 pub mod link;
 pub mod live;
 pub mod projects;
+pub mod row_spill;
 pub mod utf8;
 
 use std::collections::BTreeMap;

@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use super::collation::{self, Rules};
 use super::fxhash::{FxHashMap, FxHashSet};
+use super::row_spill::RowSpill;
 use super::DataSource;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -233,9 +234,20 @@ pub struct ProjectFacts {
     pub live_source_ds: BTreeSet<String>,
     pub live_sink_ds: BTreeSet<String>,
     /// Collation-key hashes (`key_hash32`) of every non-DELETED name, to keep new names
-    /// unique.
+    /// unique; only those of `name_asked` when that is set.
     pub name_hashes: NameHashes,
+    /// When the rows were kept on disk (`RowSpill`): the hashes of the only names
+    /// `name_hashes` answers for, the new names OMS003 may propose (`rename_candidate`,
+    /// `RENAME_TRIES` of them a project). Any other name is unknown (`name_taken`).
+    pub name_asked: Option<NameHashes>,
+    /// Why the table's facts are not whole though its rows were read (the rows kept on
+    /// disk could not be written or read back): every rule that reads them says so.
+    pub unreadable: Option<String>,
 }
+
+/// How many new names (`ProjectFacts::rename_candidate`) are asked about a project whose
+/// name is a duplicate, when the rows were kept on disk.
+pub const RENAME_TRIES: u32 = 16;
 
 impl ProjectFacts {
     /// A project a component names, by id.
@@ -251,10 +263,33 @@ impl ProjectFacts {
     }
 
     /// Whether a name collides with an existing non-DELETED name (hash-based: a collision
-    /// of hashes only ever makes a candidate name look taken, never free).
-    pub fn name_taken(&self, name: &str) -> bool {
-        self.name_hashes
-            .contains(collation::key_hash32(self.rules(), name.as_bytes()))
+    /// of hashes only ever makes a candidate name look taken, never free); `None` when the
+    /// name was not among those asked about (`name_asked`).
+    pub fn name_taken(&self, name: &str) -> Option<bool> {
+        let h = collation::key_hash32(self.rules(), name.as_bytes());
+        if self
+            .name_asked
+            .as_ref()
+            .is_some_and(|asked| !asked.contains(h))
+        {
+            return None;
+        }
+        Some(self.name_hashes.contains(h))
+    }
+
+    /// The `n`th new name (from 1) for project `p`: derived from the project (so a re-run
+    /// gives the same name) and within the column's length.
+    pub fn rename_candidate(&self, p: &Project, n: u32) -> String {
+        let max = self.name_max_len.unwrap_or(128) as usize;
+        let base = p.name().trim_end_matches(' ');
+        let suffix = if n == 1 {
+            format!("-{}", p.id())
+        } else {
+            format!("-{}-{n}", p.id())
+        };
+        let keep = max.saturating_sub(suffix.chars().count());
+        let head: String = base.chars().take(keep).collect();
+        format!("{head}{suffix}")
     }
 }
 
@@ -360,9 +395,12 @@ pub struct ProjectAggregator {
     facts: ProjectFacts,
     rules: Rules,
     /// Per row, in table order: its name's key hash (high half) and its id's hash (low
-    /// half); and a bit per row, set when DELETED.
+    /// half); and a bit per row, set when DELETED. Empty when `spill` is set.
     rows: Vec<u64>,
     deleted: Vec<u64>,
+    /// The non-DELETED rows' words and ids on disk instead (a live MetaDB, whose rows are
+    /// asked for again by key, never by place).
+    spill: Option<RowSpill>,
     /// Data sources flagged before the table's rows came (the source read the data
     /// sources first): live rows using them are kept as they pass.
     inline: Option<Flagged>,
@@ -434,8 +472,9 @@ pub enum Again {
 }
 
 /// The project rows a live MetaDB is asked for again, rather than streaming every row a
-/// second time: the rows whose name hashes collided, by the CRC-32 of their ids (the only
-/// key of theirs the first pass kept), and the projects components point at, by id. The
+/// second time: the rows whose name hashes collided, by their ids when the first pass kept
+/// them on disk (`RowSpill`), else by the CRC-32 of their ids (the only key of theirs kept
+/// in memory), and the projects components point at, by id. The
 /// server may return more rows than asked for (another id with the same CRC-32, an id
 /// equal under the column's collation): the rows are judged exactly as in a full pass.
 /// `ProjectAggregator::keys_read` then checks that every row asked for came back.
@@ -443,23 +482,8 @@ pub enum Again {
 pub struct KeyFilter {
     /// Sorted, distinct.
     pub id_crcs: Vec<u32>,
-    /// The places (ascending) of the rows `id_crcs` selects: a source that kept the ids
-    /// by place (`IdSpill`) asks for these rows by id instead (`KeyFilter::by_ids`).
-    pub places: Vec<u32>,
     /// Sorted, distinct.
     pub ids: Vec<String>,
-}
-
-impl KeyFilter {
-    /// The rows at `places` asked for by their ids (`ids_at_places`, in the order of
-    /// `places`) rather than by the CRC-32s of their ids.
-    pub fn by_ids(&mut self, ids_at_places: Vec<String>) {
-        self.ids.extend(ids_at_places);
-        self.ids.sort_unstable();
-        self.ids.dedup();
-        self.id_crcs.clear();
-        self.places.clear();
-    }
 }
 
 /// `ProjectAggregator::ds_live` flags.
@@ -478,6 +502,7 @@ impl ProjectAggregator {
             facts,
             rows: Vec::new(),
             deleted: Vec::new(),
+            spill: None,
             inline: None,
             ds_ids: FxHashMap::default(),
             ds_names: Vec::new(),
@@ -508,6 +533,14 @@ impl ProjectAggregator {
         self.inline = Some(flagged);
     }
 
+    /// Keep the rows' words and ids on disk (before the first row). Rows kept so are
+    /// never read again by place.
+    pub fn spill_rows(&mut self, spill: RowSpill) {
+        if self.facts.rows == 0 {
+            self.spill = Some(spill);
+        }
+    }
+
     /// First pass: one row.
     pub fn push(&mut self, row: &ProjectRow<'_>) {
         self.facts.rows += 1;
@@ -515,16 +548,24 @@ impl ProjectAggregator {
         // The lossy text, as `wanted` holds ids (and `push_again` compares them).
         let id = id_hash(super::utf8::lossy(row.id).as_bytes());
         let name = collation::key_hash32(self.rules, row.name);
-        let place = self.rows.len();
-        self.rows.push(u64::from(name) << 32 | u64::from(id));
-        if place % 64 == 0 {
-            self.deleted.push(0);
-        }
-        if class == StatusClass::Deleted {
-            if let Some(w) = self.deleted.last_mut() {
-                *w |= 1 << (place % 64);
+        let word = u64::from(name) << 32 | u64::from(id);
+        if let Some(spill) = self.spill.as_mut() {
+            if class == StatusClass::Deleted {
+                return;
             }
-            return;
+            spill.push(word, row.id);
+        } else {
+            let place = self.rows.len();
+            self.rows.push(word);
+            if place % 64 == 0 {
+                self.deleted.push(0);
+            }
+            if class == StatusClass::Deleted {
+                if let Some(w) = self.deleted.last_mut() {
+                    *w |= 1 << (place % 64);
+                }
+                return;
+            }
         }
         if class != StatusClass::Released {
             if let Some(i) = self.intern(row.source_ds) {
@@ -574,22 +615,32 @@ impl ProjectAggregator {
     }
 
     /// The name hashes shared by two non-DELETED rows or more. The names are sorted an
-    /// eighth at a time (by their top bits), so no copy of them all is ever made.
-    fn duplicate_names(&self) -> FxHashSet<u32> {
+    /// eighth at a time (by their top bits), so no copy of them all is ever made; `None`
+    /// when the rows on disk cannot be read back.
+    fn duplicate_names(&mut self) -> Option<FxHashSet<u32>> {
         let mut dups = FxHashSet::default();
         let mut part: Vec<u32> = Vec::new();
         for top in 0..8u32 {
             part.clear();
-            part.extend(
-                (0..self.rows.len())
-                    .filter(|&i| !self.is_deleted(i))
-                    .map(|i| self.name_at(i))
-                    .filter(|h| h >> 29 == top),
-            );
+            if let Some(spill) = self.spill.as_mut() {
+                spill.each_word(|w| {
+                    let h = (w >> 32) as u32;
+                    if h >> 29 == top {
+                        part.push(h);
+                    }
+                })?;
+            } else {
+                part.extend(
+                    (0..self.rows.len())
+                        .filter(|&i| !self.is_deleted(i))
+                        .map(|i| self.name_at(i))
+                        .filter(|h| h >> 29 == top),
+                );
+            }
             part.sort_unstable();
             dups.extend(part.windows(2).filter(|w| w[0] == w[1]).map(|w| w[0]));
         }
-        dups
+        Some(dups)
     }
 
     /// The data sources read before the rows turned out not to be all of them: what was
@@ -613,7 +664,12 @@ impl ProjectAggregator {
         keyed: bool,
     ) -> Again {
         self.wanted = wanted;
-        let dup_hashes = self.duplicate_names();
+        // Rows on disk are found again by key only.
+        let by_place = by_place && self.spill.is_none();
+        let Some(dup_hashes) = self.duplicate_names() else {
+            self.spill_failed();
+            return Again::Nothing;
+        };
         let flagged = |pred: &dyn Fn(&DataSource) -> bool, side: u8| -> FxHashSet<Vec<u8>> {
             self.live_ds(side)
                 .filter(|id| datasources.get(*id).is_some_and(pred))
@@ -679,29 +735,57 @@ impl ProjectAggregator {
     /// many to ask for.
     fn plan_keys(&mut self, second: &SecondPass) -> Option<KeyFilter> {
         let mut pending: FxHashMap<u64, u32> = FxHashMap::default();
-        let mut places = Vec::new();
+        let mut rows = 0usize;
         let mut id_crcs = Vec::new();
-        for i in 0..self.rows.len() {
-            if !self.is_deleted(i) && second.dup_hashes.contains(&self.name_at(i)) {
-                *pending.entry(self.rows[i]).or_insert(0) += 1;
-                places.push(i as u32);
-                id_crcs.push(self.id_at(i));
+        let mut ids: Vec<String> = self.wanted.iter().cloned().collect();
+        let dup = |w: u64| second.dup_hashes.contains(&((w >> 32) as u32));
+        if let Some(spill) = self.spill.as_mut() {
+            // The rows with possibly duplicate names, by their ids: primary-key lookups.
+            let read = spill.each_row(|w, id| {
+                if dup(w) {
+                    *pending.entry(w).or_insert(0) += 1;
+                    rows += 1;
+                    if rows <= KEYS_MAX {
+                        ids.push(super::utf8::lossy(id).into_owned());
+                    }
+                }
+            });
+            if read.is_none() {
+                self.spill_failed();
+                return None;
+            }
+        } else {
+            for i in 0..self.rows.len() {
+                if !self.is_deleted(i) && dup(self.rows[i]) {
+                    *pending.entry(self.rows[i]).or_insert(0) += 1;
+                    rows += 1;
+                    id_crcs.push(self.id_at(i));
+                }
             }
         }
         id_crcs.sort_unstable();
         id_crcs.dedup();
-        let mut ids: Vec<String> = self.wanted.iter().cloned().collect();
         ids.sort_unstable();
-        if places.len() > KEYS_MAX || ids.len() > KEYS_MAX {
+        ids.dedup();
+        if rows > KEYS_MAX || self.wanted.len() > KEYS_MAX {
             return None;
         }
         self.pending = pending;
         self.keyed_from = Some((self.candidates.len(), self.facts.referenced.len()));
-        Some(KeyFilter {
-            id_crcs,
-            places,
-            ids,
-        })
+        Some(KeyFilter { id_crcs, ids })
+    }
+
+    /// The rows on disk could not be written or read back: the table's facts are not
+    /// whole, and the rules that read them say so rather than judge what is left.
+    fn spill_failed(&mut self) {
+        if let Some(spill) = self.spill.take() {
+            self.facts.unreadable = Some(format!(
+                "the {} rows of {} kept in a temporary file ($TMPDIR) are not whole ({})",
+                spill.rows(),
+                self.facts.table,
+                spill.failure().unwrap_or("reading back")
+            ));
+        }
     }
 
     /// After the rows asked for by key were read: whether every one came back. If one did
@@ -734,7 +818,7 @@ impl ProjectAggregator {
         }
         self.wanted = Arc::clone(more);
         self.second = Some(SecondPass::default());
-        if !by_place {
+        if !by_place || self.spill.is_some() {
             return Again::AllRows;
         }
         let ids: FxHashSet<u32> = more.iter().map(|id| id_hash(id.as_bytes())).collect();
@@ -801,6 +885,9 @@ impl ProjectAggregator {
         self.facts.live_sink_ds = self.live_ds(SINK).map(str::to_string).collect();
         let candidates = std::mem::take(&mut self.candidates);
         self.split_exact(candidates);
+        if self.spill.is_some() {
+            self.names_asked();
+        }
         // The per-row words become the name set in place: DELETED rows out, each word
         // down to its name's hash, then sorted and packed.
         let mut rows = std::mem::take(&mut self.rows);
@@ -814,7 +901,9 @@ impl ProjectAggregator {
         for w in &mut rows {
             *w >>= 32;
         }
-        self.facts.name_hashes = NameHashes::from_low_halves(rows);
+        if self.facts.name_asked.is_none() {
+            self.facts.name_hashes = NameHashes::from_low_halves(rows);
+        }
         for g in &mut self.facts.duplicate_groups {
             g.sort_by(|a, b| {
                 (a.created().unwrap_or_default(), a.id())
@@ -832,6 +921,42 @@ impl ProjectAggregator {
             .sort_by(|a, b| a.id().cmp(b.id()));
         self.facts.datahub.sort_by(|a, b| a.id().cmp(b.id()));
         self.facts
+    }
+
+    /// The rows on disk are not made into a set of every name: only the new names OMS003
+    /// may propose for a group's members are looked for among them (`name_asked`), in one
+    /// pass.
+    fn names_asked(&mut self) {
+        let Some(mut spill) = self.spill.take() else {
+            return;
+        };
+        let asked: FxHashSet<u32> = self
+            .facts
+            .duplicate_groups
+            .iter()
+            // Every member: which one a group keeps is settled after this (oldest first).
+            .flatten()
+            .flat_map(|p| (1..=RENAME_TRIES).map(move |n| (p, n)))
+            .map(|(p, n)| {
+                let name = self.facts.rename_candidate(p, n);
+                collation::key_hash32(self.rules, name.as_bytes())
+            })
+            .collect();
+        let mut taken = Vec::new();
+        let read = spill.each_word(|w| {
+            let h = (w >> 32) as u32;
+            if asked.contains(&h) {
+                taken.push(h);
+            }
+        });
+        if read.is_none() {
+            self.spill = Some(spill);
+            self.spill_failed();
+            return;
+        }
+        let asked: Vec<u32> = asked.into_iter().collect();
+        self.facts.name_hashes = NameHashes::from_hashes(&taken);
+        self.facts.name_asked = Some(NameHashes::from_hashes(&asked));
     }
 
     /// Splits the rows whose hashes collided into groups of names that are really equal.
@@ -879,13 +1004,16 @@ mod tests {
             Arc::new(wanted.iter().map(|s| s.to_string()).collect());
         // 0: by place (a dump); 1: every row again; 2: by key (a live MetaDB), the server
         // played by selecting rows on the CRC-32 of their ids, then on their ids; 3: by key,
-        // the ids of the rows at the places asked for read back (`IdSpill`), all by id.
+        // the rows kept on disk (`RowSpill`), all asked for by id.
         let run = |way: u8| {
             let facts = ProjectFacts {
                 name_collation: Some(collation.into()),
                 ..Default::default()
             };
             let mut agg = ProjectAggregator::new(facts);
+            if way == 3 {
+                agg.spill_rows(RowSpill::new().expect("a temporary file"));
+            }
             for r in rows {
                 agg.push(&row(r.0, r.1, r.2));
             }
@@ -905,13 +1033,13 @@ mod tests {
                         agg.push_again(&row(r.0, r.1, r.2));
                     }
                 }
-                Again::Keys(mut k) => {
+                Again::Keys(k) => {
                     assert!(way >= 2);
-                    assert!(k.places.len() >= k.id_crcs.len());
                     if way == 3 {
-                        let at = k.places.iter().map(|&p| rows[p as usize].0.to_string());
-                        k.by_ids(at.collect());
-                        assert!(k.id_crcs.is_empty() && k.places.is_empty());
+                        assert!(
+                            k.id_crcs.is_empty(),
+                            "rows kept on disk are asked for by id"
+                        );
                     }
                     let crc = |r: &(&str, &str, &str)| crc32fast::hash(r.0.as_bytes());
                     for r in rows.iter().filter(|r| k.id_crcs.contains(&crc(r))) {
@@ -928,9 +1056,29 @@ mod tests {
             }
             agg.finish()
         };
-        let (place, all, keys, by_ids) = (run(0), run(1), run(2), run(3));
+        let (place, all, keys, mut by_ids) = (run(0), run(1), run(2), run(3));
         // Every fact alike (ProjectFacts has no PartialEq: rules never compare them).
         assert_eq!(format!("{keys:?}"), format!("{all:?}"));
+        // Rows kept on disk: only the new names OMS003 may propose are looked for, and
+        // each is known taken or free exactly as from the set of every name.
+        let asked: Vec<String> = by_ids
+            .duplicate_groups
+            .iter()
+            .flat_map(|g| g.iter().skip(1))
+            .flat_map(|p| (1..=RENAME_TRIES).map(|n| by_ids.rename_candidate(p, n)))
+            .collect();
+        assert!(by_ids.name_asked.is_some());
+        for name in &asked {
+            assert_eq!(by_ids.name_taken(name), all.name_taken(name), "{name}");
+        }
+        for r in rows
+            .iter()
+            .filter(|r| !asked.iter().any(|a| a.eq_ignore_ascii_case(r.1)))
+        {
+            assert_eq!(by_ids.name_taken(r.1), None, "{} was not asked about", r.1);
+        }
+        by_ids.name_hashes = all.name_hashes.clone();
+        by_ids.name_asked = None;
         assert_eq!(format!("{by_ids:?}"), format!("{all:?}"));
         let ids = |g: &Vec<Vec<Project>>| -> Vec<Vec<String>> {
             g.iter()
@@ -978,7 +1126,6 @@ mod tests {
             panic!("a live source reads by key");
         };
         assert_eq!(k.id_crcs, crcs, "the DELETED row is not asked for");
-        assert_eq!(k.places, [0, 1], "by place too");
         assert_eq!(k.ids, ["p4"]);
         // p2 does not come back.
         agg.push_again(&row("p1", "dup", "RUNNING"));
@@ -1004,6 +1151,66 @@ mod tests {
         assert_eq!(got.duplicate_groups.len(), 1);
         assert_eq!(got.duplicate_groups[0].len(), 2);
         assert_eq!(got.referenced.len(), 1);
+    }
+
+    /// Rows kept on disk that cannot be read back: the table's facts say they are not
+    /// whole (every rule reading them then reports an error), never a partial verdict.
+    #[test]
+    fn rows_on_disk_that_fail_leave_the_table_unreadable() {
+        let facts = ProjectFacts {
+            table: "oms_project".into(),
+            ..Default::default()
+        };
+        let mut agg = ProjectAggregator::new(facts);
+        agg.spill_rows(RowSpill::new().expect("a temporary file"));
+        agg.push(&row("p1", "dup", "RUNNING"));
+        let long = "x".repeat(70_000);
+        agg.push(&row(&long, "dup", "RUNNING"));
+        assert_eq!(
+            agg.plan_again(&BTreeMap::new(), Arc::default(), false, true),
+            Again::Nothing
+        );
+        let got = agg.finish();
+        let why = got.unreadable.expect("the table is marked unreadable");
+        assert!(
+            why.contains("oms_project") && why.contains("70000 bytes"),
+            "{why}"
+        );
+        assert!(got.duplicate_groups.is_empty());
+    }
+
+    /// Rows kept on disk whose keys do not all come back: the whole pass finds the same
+    /// groups, and the new names are still looked for on disk.
+    #[test]
+    fn rows_on_disk_missing_by_key_fall_back_to_a_whole_pass() {
+        let rows = [
+            ("p1", "dup", "RUNNING"),
+            ("p2", "DUP", "FAILED"),
+            ("p3", "dup-p2", "RUNNING"),
+        ];
+        let mut agg = ProjectAggregator::new(ProjectFacts {
+            name_collation: Some("utf8mb4_general_ci".into()),
+            ..Default::default()
+        });
+        agg.spill_rows(RowSpill::new().unwrap());
+        for r in rows {
+            agg.push(&row(r.0, r.1, r.2));
+        }
+        let Again::Keys(k) = agg.plan_again(&BTreeMap::new(), Arc::default(), false, true) else {
+            panic!("rows on disk are read by key");
+        };
+        assert_eq!(k.ids, ["p1", "p2"]);
+        agg.push_again(&row("p1", "dup", "RUNNING"));
+        assert!(!agg.keys_read(), "p2 did not come back");
+        for r in rows {
+            agg.push_again(&row(r.0, r.1, r.2));
+        }
+        let got = agg.finish();
+        assert_eq!(got.duplicate_groups.len(), 1);
+        assert_eq!(got.duplicate_groups[0].len(), 2);
+        // p2's first new name is an existing project's name (under the collation).
+        assert_eq!(got.name_taken("DUP-P2"), Some(true));
+        assert_eq!(got.name_taken("dup-p2-2"), Some(false));
     }
 
     #[test]
@@ -1036,9 +1243,26 @@ mod tests {
         let ids: Vec<&str> = f.duplicate_groups[0].iter().map(|p| p.id()).collect();
         assert_eq!(ids, ["p1", "p2"]);
         assert_eq!(f.not_ready.len(), 1);
-        assert!(f.name_taken("OTHER"));
-        assert!(!f.name_taken("Other2"));
+        assert_eq!(f.name_taken("OTHER"), Some(true));
+        assert_eq!(f.name_taken("Other2"), Some(false));
         assert_eq!(f.rows, 4);
+    }
+
+    /// A group's rows arrive newest first: the one it keeps is known only once it is
+    /// sorted, and the new names of every other member must still be known taken or free.
+    #[test]
+    fn groups_whose_rows_arrive_out_of_order() {
+        let f = aggregate(
+            "utf8mb4_general_ci",
+            &[
+                ("p9", "orders", "RUNNING"),
+                ("p5", "ORDERS", "RUNNING"),
+                ("p1", "Orders", "FAILED"),
+                ("p7", "orders-P5", "RUNNING"),
+            ],
+        );
+        let ids: Vec<&str> = f.duplicate_groups[0].iter().map(|p| p.id()).collect();
+        assert_eq!(ids, ["p1", "p5", "p9"]);
     }
 
     #[test]

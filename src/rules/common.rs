@@ -163,6 +163,9 @@ pub fn need_projects<'a>(ctx: &'a Context<'_>, facts: &'a ProjectFacts) -> Resul
             SchemaMap::key(fact)
         )));
     }
+    if let Some(why) = &facts.unreadable {
+        return Err(Outcome::Error(why.clone()));
+    }
     Ok(())
 }
 

@@ -14,23 +14,16 @@ use crate::finding::{Applicability, Finding, Fix, FixKind, Severity, Subject};
 use crate::upgrade::Fork;
 
 /// A new name for a duplicate: derived from the project (so a re-run gives the same
-/// name), within the column's length, and free under the collation.
-pub fn new_name(facts: &ProjectFacts, p: &Project, taken: &HashSet<Vec<u8>>) -> String {
+/// name), within the column's length, and free under the collation. `None` when no name
+/// is known to be free (the names were kept on disk and only `RENAME_TRIES` of them a
+/// project were looked for): the finding then offers no rename rather than a guess.
+pub fn new_name(facts: &ProjectFacts, p: &Project, taken: &HashSet<Vec<u8>>) -> Option<String> {
     let rules = facts.rules();
-    let max = facts.name_max_len.unwrap_or(128) as usize;
-    let base = p.name().trim_end_matches(' ');
     for n in 1.. {
-        let suffix = if n == 1 {
-            format!("-{}", p.id())
-        } else {
-            format!("-{}-{n}", p.id())
-        };
-        let keep = max.saturating_sub(suffix.chars().count());
-        let head: String = base.chars().take(keep).collect();
-        let candidate = format!("{head}{suffix}");
+        let candidate = facts.rename_candidate(p, n);
         let key = collation::key(rules, candidate.as_bytes());
-        if !facts.name_taken(&candidate) && !taken.contains(&key) {
-            return candidate;
+        if !facts.name_taken(&candidate)? && !taken.contains(&key) {
+            return Some(candidate);
         }
     }
     unreachable!("the loop returns once a free name is found")
@@ -125,9 +118,10 @@ pub fn check(ctx: &Context<'_>, meta: &'static RuleMeta) -> Outcome {
         let mut taken = HashSet::new();
         let mut new_names = HashMap::new();
         for p in facts.duplicate_groups.iter().flat_map(|g| g.iter().skip(1)) {
-            let n = new_name(facts, p, &taken);
-            taken.insert(collation::key(rules, n.as_bytes()));
-            new_names.insert(p.id(), n);
+            if let Some(n) = new_name(facts, p, &taken) {
+                taken.insert(collation::key(rules, n.as_bytes()));
+                new_names.insert(p.id(), n);
+            }
         }
         let per_group: Vec<Vec<Finding>> = facts
             .duplicate_groups
@@ -166,17 +160,40 @@ mod tests {
     fn new_names_are_stable_free_and_fit() {
         let f = facts(128, &["orders"]);
         let p = project("p_2", "orders ");
-        let n = new_name(&f, &p, &HashSet::new());
+        let n = new_name(&f, &p, &HashSet::new()).unwrap();
         assert_eq!(n, "orders-p_2");
-        assert_eq!(n, new_name(&f, &p, &HashSet::new()));
+        assert_eq!(Some(n), new_name(&f, &p, &HashSet::new()));
         // Taken under the collation (case-insensitively) by an existing name.
         let f = facts(128, &["orders", "ORDERS-P_2"]);
-        assert_eq!(new_name(&f, &p, &HashSet::new()), "orders-p_2-2");
+        assert_eq!(new_name(&f, &p, &HashSet::new()).unwrap(), "orders-p_2-2");
         // Fits the column, counting characters, not bytes.
         let f = facts(10, &[]);
-        let n = new_name(&f, &project("p_9", "订单同步订单同步订单"), &HashSet::new());
+        let n = new_name(&f, &project("p_9", "订单同步订单同步订单"), &HashSet::new()).unwrap();
         assert_eq!(n.chars().count(), 10);
         assert!(n.ends_with("-p_9"));
+    }
+
+    #[test]
+    fn only_names_asked_about_are_known() {
+        // The names were kept on disk and two new names were asked about: the first is
+        // taken, the second free.
+        let rules = collation::Rules::for_collation(Some("utf8mb4_general_ci"));
+        let h = |n: &str| collation::key_hash32(rules, n.as_bytes());
+        let mut f = facts(128, &["ORDERS-P_2"]);
+        f.name_asked = Some(NameHashes::from_hashes(&[
+            h("orders-p_2"),
+            h("orders-p_2-2"),
+        ]));
+        let p = project("p_2", "orders");
+        assert_eq!(f.name_taken("orders-p_2"), Some(true));
+        assert_eq!(f.name_taken("orders-p_2-2"), Some(false));
+        assert_eq!(f.name_taken("orders-p_2-3"), None);
+        assert_eq!(new_name(&f, &p, &HashSet::new()).unwrap(), "orders-p_2-2");
+        // The free one given to another project in this run: the next is not known, so
+        // no name rather than a guess.
+        let mut taken = HashSet::new();
+        taken.insert(collation::key(rules, b"orders-p_2-2"));
+        assert_eq!(new_name(&f, &p, &taken), None);
     }
 
     #[test]

@@ -17,6 +17,7 @@ use crate::error::Result;
 use crate::facts::fxhash::{FxHashMap, FxHashSet};
 use crate::facts::job_keep::{summary_key, JobKeep, Summarized};
 use crate::facts::projects::{Again, Flagged, KeyFilter, ProjectAggregator, ProjectRow};
+use crate::facts::row_spill::RowSpill;
 use crate::facts::summarized_db_type;
 use crate::facts::{
     ClusterInfo, ColumnMeta, Component, DataSource, Database, DbRole, MetaDb, ProjectFacts,
@@ -24,7 +25,6 @@ use crate::facts::{
 };
 use crate::schema_map::{SchemaMap, TableFact};
 use crate::sources::dump::{self, Interest, TableDef, Value};
-use crate::sources::id_spill::IdSpill;
 
 struct ProjectSide {
     agg: ProjectAggregator,
@@ -45,8 +45,6 @@ struct ProjectSide {
     again: Again,
     /// How many data sources there were when the rows began, if they were read by then.
     inline_datasources: Option<usize>,
-    /// A live table's ids by place, so that the rows to read again are asked for by id.
-    spill: Option<IdSpill>,
 }
 
 /// Every this many rows a project table notes where a row starts.
@@ -347,18 +345,6 @@ impl<'s> FactsBuilder<'s> {
             side.again = side
                 .agg
                 .plan_again(ds, Arc::clone(wanted), side.by_place, side.keyed);
-            // The rows whose names may be duplicates, asked for by id when their ids were
-            // kept (primary-key lookups) rather than by a scan for their ids' CRC-32s.
-            if let (Again::Keys(k), Some(mut spill)) = (&mut side.again, side.spill.take()) {
-                if let Some(ids) = spill.ids_at(&k.places) {
-                    k.by_ids(
-                        ids.iter()
-                            .map(|id| String::from_utf8_lossy(id).into_owned())
-                            .collect(),
-                    );
-                }
-            }
-            side.spill = None;
             needed |= side.again != Again::Nothing;
         }
         needed
@@ -665,6 +651,14 @@ impl<'s> FactsBuilder<'s> {
             agg.flag_inline(Flagged::of(&self.metadb.datasources));
         }
         let keyed = self.keyed_reads && self.current_path.is_none();
+        // A live MetaDB's rows are asked for again by key: their per-row words and ids
+        // wait on disk rather than in memory (in memory when no temporary file can be
+        // made; then the rows are selected by the CRC-32s of their ids).
+        if keyed {
+            if let Some(spill) = RowSpill::new() {
+                agg.spill_rows(spill);
+            }
+        }
         let side = ProjectSide {
             agg,
             cols: pcols,
@@ -676,7 +670,6 @@ impl<'s> FactsBuilder<'s> {
             keyed,
             again: Again::Nothing,
             inline_datasources,
-            spill: if keyed { IdSpill::new() } else { None },
         };
         if kind == ProjectKind::Migration {
             self.projects = Some(side);
@@ -740,9 +733,6 @@ impl<'s> FactsBuilder<'s> {
                         }
                         Some(_) => {}
                         None => side.by_place = false,
-                    }
-                    if let Some(spill) = side.spill.as_mut() {
-                        spill.push(row.id);
                     }
                     side.insert_begins = false;
                     side.rows = side.rows.saturating_add(1);

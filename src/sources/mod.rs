@@ -8,7 +8,6 @@ pub mod config_yaml;
 pub mod docker_inspect;
 pub mod dump;
 pub mod facts_builder;
-pub mod id_spill;
 pub mod metadb;
 pub mod metadb_dumps;
 pub use crate::redact;
