@@ -223,6 +223,7 @@ pub struct ProjectFacts {
     pub rows: u64,
     /// Names equal under the collation, each group ordered oldest first.
     pub duplicate_groups: Vec<Vec<Project>>,
+    /// Their id, name and status only (`ProjectRow::to_project_brief`).
     pub not_ready: Vec<Project>,
     /// Projects named by a component, sorted by id (see `referenced`).
     pub referenced: Vec<Project>,
@@ -381,6 +382,20 @@ impl<'a> ProjectRow<'a> {
             opt(self.source_ds).as_deref(),
             opt(self.sink_ds).as_deref(),
             opt(self.created).as_deref(),
+        )
+    }
+
+    /// The row's id, name and status only: what is read of a project not ready (OMS014,
+    /// the plan), of which a large MetaDB has tens of thousands.
+    pub fn to_project_brief(&self) -> Project {
+        let s = super::utf8::lossy;
+        Project::new(
+            &s(self.id),
+            &s(self.name),
+            &s(self.status),
+            None,
+            None,
+            None,
         )
     }
 }
@@ -587,7 +602,7 @@ impl ProjectAggregator {
             }
         }
         if class == StatusClass::NotReady {
-            self.facts.not_ready.push(row.to_project());
+            self.facts.not_ready.push(row.to_project_brief());
         }
     }
 
@@ -914,6 +929,8 @@ impl ProjectAggregator {
             .duplicate_groups
             .sort_by(|a, b| a[0].name().cmp(b[0].name()).then(a[0].id().cmp(b[0].id())));
         self.facts.not_ready.sort_by(|a, b| a.id().cmp(b.id()));
+        // Held to the end of the run, when the report is written.
+        self.facts.not_ready.shrink_to_fit();
         self.facts.referenced.sort_by(|a, b| a.id().cmp(b.id()));
         self.facts.referenced.dedup_by(|a, b| a.id() == b.id());
         self.facts
