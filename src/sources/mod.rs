@@ -453,6 +453,9 @@ pub fn load(list: &SourceList, schema: &SchemaMap) -> Result<Deployment> {
         }
     }
     unreadable.into_result()?;
+    // Folded into the components by the merges of the sources' facts: no rule reads them,
+    // and a large MetaDB summarizes hundreds of thousands (16 bytes each).
+    d.metadb.summarized_jobs = Default::default();
     let jobs = std::mem::take(&mut d.metadb.job_components);
     crate::facts::link::merge_job_components(&mut d.components, jobs);
     d.inputs.sort();
