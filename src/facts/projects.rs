@@ -722,6 +722,8 @@ impl ProjectAggregator {
             self.second = Some(second);
             return match keys {
                 Some(k) => Again::Keys(k),
+                // The rows on disk failed (`unreadable`): another pass would not mend it.
+                None if self.facts.unreadable.is_some() => Again::Nothing,
                 None if needed => Again::AllRows,
                 None => Again::Nothing,
             };

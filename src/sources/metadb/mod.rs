@@ -558,10 +558,10 @@ async fn second_pass(
 const IDS_PER_STATEMENT: usize = 500;
 
 /// The project rows to read again, selected by their keys (`KeyFilter`): the ids of the
-/// rows whose names may be duplicates (kept by place, `IdSpill`) and of the projects
-/// components point at, a few hundred at a time; when the ids by place could not be
-/// kept, one statement selects those rows by the CRC-32s of their ids first (a scan of
-/// the table). A row both select is read once.
+/// rows whose names may be duplicates (their ids kept on disk by the first pass,
+/// `RowSpill`) and of the projects components point at, a few hundred at a time; when no
+/// temporary file could be made, one statement selects those rows by the CRC-32s of their
+/// ids first (a scan of the table). A row both select is read once.
 async fn read_by_keys(
     t: &Target,
     conn: &mut Conn,
